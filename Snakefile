@@ -1,0 +1,43 @@
+# dinsar workflow entry point: load + validate the config, include the rule
+# files, define `rule all`. Run `snakemake -j 12` (config/config.yaml, the
+# demo) or `snakemake --configfile config/sites/<site>.yaml --profile pbs`.
+import sys
+
+from snakemake.utils import min_version, validate
+
+from dinsar import config as dinsar_config
+from dinsar.errors import ConfigError
+from dinsar.workflow_inputs import Inputs
+
+min_version("9.0")
+
+if not config:
+    # CLI --configfile replaces the embedded default instead of being merged into it
+    configfile: "config/config.yaml"
+
+try:
+    dinsar_config.validate(config)
+except ConfigError as e:
+    sys.exit(f"dinsar: config error: {e}")
+# fills the schema's defaults the way every snakemake workflow does
+validate(config, str(dinsar_config.schema_path()), set_default=True)
+
+INPUTS = Inputs.from_config(config)
+R = INPUTS.results
+SITE = INPUTS.site
+
+
+wildcard_constraints:
+    site=r"[A-Za-z0-9_.-]+",
+    product=r"[A-Za-z0-9_]+",
+    pol=r"(vv|vh|hh|hv)",
+
+
+include: "workflow/rules/preprocess.smk"
+include: "workflow/rules/quicklook.smk"
+
+
+rule all:
+    input:
+        INPUTS.targets(),
+    default_target: True

@@ -1,0 +1,149 @@
+"""Load and validate a study-site config against the workflow's JSON schema.
+
+The same schema file validates the config inside the Snakefile
+(``snakemake.utils.validate``); this module adds what a schema cannot say
+(date order, box corners) and turns the first problem into one line naming
+the key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from dinsar.errors import ConfigError
+
+_PACKAGE_ROOT = Path(__file__).resolve().parents[2]
+
+
+def workflow_root() -> Path:
+    """The directory holding the Snakefile (the project checkout, or $DINSAR_WORKFLOW)."""
+    root = Path(os.environ.get("DINSAR_WORKFLOW", _PACKAGE_ROOT))
+    if not (root / "Snakefile").is_file():
+        raise ConfigError(f"{root}: no Snakefile here; set DINSAR_WORKFLOW to the dinsar checkout")
+    return root
+
+
+def schema_path() -> Path:
+    return workflow_root() / "workflow" / "schemas" / "config.schema.yaml"
+
+
+def load_schema() -> dict:
+    with open(schema_path()) as f:
+        return yaml.safe_load(f)
+
+
+def _stringify_dates(obj: Any) -> Any:
+    """YAML reads an unquoted 2016-08-15 as a date; the schema expects ISO strings."""
+    if isinstance(obj, dict):
+        return {k: _stringify_dates(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_stringify_dates(v) for v in obj]
+    if isinstance(obj, dt.datetime):
+        return obj.strftime("%Y-%m-%dT%H:%M:%S")
+    if isinstance(obj, dt.date):
+        return obj.isoformat()
+    return obj
+
+
+def _key(path) -> str:
+    return ".".join(str(p) for p in path) or "<top level>"
+
+
+def _with_defaults(validator_class):
+    """A validator that fills `default` values in place, as snakemake's validate does."""
+    validate_properties = validator_class.VALIDATORS["properties"]
+
+    def set_defaults(validator, properties, instance, schema):
+        if isinstance(instance, dict):
+            for name, sub in properties.items():
+                if "default" in sub and name not in instance:
+                    instance[name] = _stringify_dates(sub["default"])
+                    if isinstance(instance[name], (dict, list)):
+                        instance[name] = type(instance[name])(instance[name])
+        yield from validate_properties(validator, properties, instance, schema)
+
+    return jsonschema.validators.extend(validator_class, {"properties": set_defaults})
+
+
+def describe(error: jsonschema.ValidationError) -> str:
+    """One line: the key, then what is wrong with it."""
+    path = list(error.absolute_path)
+    if error.validator == "additionalProperties":
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        return f"{_key(path + extra[:1])}: unknown key (allowed: {', '.join(error.schema['properties'])})"
+    if error.validator == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else error.message
+        return f"{_key(path + [missing])}: required key missing"
+    return f"{_key(path)}: {error.message}"
+
+
+def validate(config: dict, schema: dict | None = None) -> dict:
+    """Validate `config`, fill defaults, check cross-key rules; return it (modified in place)."""
+    schema = load_schema() if schema is None else schema
+    config.update(_stringify_dates(config))
+    cls = _with_defaults(jsonschema.validators.validator_for(schema))
+    errors = sorted(cls(schema).iter_errors(config), key=lambda e: list(e.absolute_path))
+    if errors:
+        raise ConfigError(describe(jsonschema.exceptions.best_match(errors)))
+    check_semantics(config)
+    return config
+
+
+def _date(config: dict, *path: str) -> dt.date | None:
+    node: Any = config
+    for p in path:
+        if not isinstance(node, dict) or p not in node:
+            return None
+        node = node[p]
+    try:
+        return dt.date.fromisoformat(node)
+    except ValueError:
+        raise ConfigError(f"{'.'.join(path)}: {node!r} is not a calendar date") from None
+
+
+def check_semantics(config: dict) -> None:
+    """Rules across keys that JSON schema cannot express."""
+    search = config.get("search", {})
+    start, end = _date(config, "search", "start_date"), _date(config, "search", "end_date")
+    if start and end and end < start:
+        raise ConfigError(f"search.end_date: {end} is before search.start_date {start}")
+    box = search.get("box")
+    if box:
+        for lo, hi in (("lonmin", "lonmax"), ("latmin", "latmax")):
+            if box[lo] >= box[hi]:
+                raise ConfigError(f"search.box.{lo}: {box[lo]} is not below {hi} {box[hi]}")
+    m, s = _date(config, "pair", "master"), _date(config, "pair", "slave")
+    if m and s and s <= m:
+        raise ConfigError(f"pair.slave: {s} is not after pair.master {m}")
+    for key, day in (("master", m), ("slave", s)):
+        if day and start and end and not (start <= day <= end):
+            raise ConfigError(f"pair.{key}: {day} is outside search.start_date..end_date")
+    sources = [k for k in ("products", "simulate", "search") if k in config]
+    if not sources:
+        raise ConfigError("products: required key missing (or `simulate`, or `search`)")
+    if "products" in config and "simulate" in config:
+        raise ConfigError("simulate: give either `products` or `simulate`, not both")
+
+
+def load(path: str | os.PathLike) -> dict:
+    """Read a YAML config file and validate it; errors name the file and the key."""
+    path = Path(path)
+    try:
+        with open(path) as f:
+            config = yaml.safe_load(f)
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read ({e.strerror})") from None
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{path}: not valid YAML ({str(e).splitlines()[0]})") from None
+    if not isinstance(config, dict):
+        raise ConfigError(f"{path}: expected a mapping of config keys")
+    try:
+        return validate(config)
+    except ConfigError as e:
+        raise ConfigError(f"{path}: {e}") from None

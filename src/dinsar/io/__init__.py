@@ -1,0 +1,1 @@
+"""Readers and writers: SAFE products, annotation XML, EOF orbits, rasters by blocks."""

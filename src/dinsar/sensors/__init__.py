@@ -1,0 +1,1 @@
+"""Sensor models: Sentinel-1 (StripMap and IW) today."""

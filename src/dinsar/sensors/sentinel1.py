@@ -1,0 +1,124 @@
+"""Sentinel-1 SLC products: one swath and polarisation of a SAFE dir or zip.
+
+    p = open_product(path, polarisation="VV", swath=None, orbit=None)
+    p.annotation, p.manifest, p.state_vectors, p.shape, p.read(window)
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import rasterio
+from rasterio.errors import NotGeoreferencedWarning
+from rasterio.windows import Window
+
+from dinsar.errors import ProductError
+from dinsar.io.annotation import Annotation, parse_annotation
+from dinsar.io.eof import read_eof
+from dinsar.io.manifest import Manifest, parse_manifest
+from dinsar.io.safe import Measurement, SafeContainer
+from dinsar.io.statevectors import StateVectors
+
+# State vectors are kept this far beyond the acquisition (interpolation support).
+ORBIT_MARGIN_S = 60.0
+
+# SAFE measurement TIFFs carry GCPs only in some products; that is expected.
+warnings.filterwarnings("ignore", category=NotGeoreferencedWarning)
+
+
+@dataclass
+class Sentinel1Product:
+    path: Path
+    name: str
+    manifest: Manifest
+    annotation: Annotation
+    state_vectors: StateVectors
+    measurement: Measurement
+    measurement_path: str  # for rasterio (may be /vsizip/...)
+    available: list[Measurement]
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.annotation.shape
+
+    @property
+    def polarisations(self) -> list[str]:
+        return sorted({m.polarisation for m in self.available})
+
+    def read(self, window: Window | None = None) -> np.ndarray:
+        """Complex64 samples of `window` (lines, samples) of the measurement TIFF."""
+        try:
+            with rasterio.open(self.measurement_path) as src:
+                raw = src.read(1, window=window)
+        except rasterio.errors.RasterioError as e:
+            raise ProductError(f"{self.measurement_path}: cannot read measurement ({e})") from None
+        return raw.astype(np.complex64, copy=False)
+
+
+def _choose(available: list[Measurement], polarisation: str, swath: str | None, path) -> Measurement:
+    pol = polarisation.upper()
+    matches = [m for m in available if m.polarisation == pol]
+    if swath is not None:
+        matches = [m for m in matches if m.swath == swath.upper()]
+    if not matches:
+        offered = ", ".join(sorted(f"{m.swath}/{m.polarisation}" for m in available)) or "none"
+        want = f"{swath.upper()}/{pol}" if swath else pol
+        raise ProductError(f"{path}: no {want} measurement with annotation (offered: {offered})")
+    if len(matches) > 1:
+        swaths = ", ".join(sorted(m.swath for m in matches))
+        raise ProductError(f"{path}: several swaths for {pol} ({swaths}); name one with swath=")
+    return matches[0]
+
+
+def open_product(
+    path: str | Path,
+    polarisation: str = "VV",
+    swath: str | None = None,
+    orbit: str | Path | None = None,
+) -> Sentinel1Product:
+    """Open one swath/polarisation of a Sentinel-1 SLC SAFE product (dir or zip).
+
+    orbit: an EOF file, or None to use the annotation's state vectors.
+    """
+    with SafeContainer(path) as safe:
+        manifest = parse_manifest(safe.read_bytes("manifest.safe"), f"{path}/manifest.safe")
+        available = safe.measurements()
+        chosen = _choose(available, polarisation, swath, path)
+        annotation = parse_annotation(safe.read_bytes(chosen.annotation), f"{path}/{chosen.annotation}")
+        measurement_path = safe.gdal_path(chosen.tiff)
+        name = safe.name
+
+    if orbit is None:
+        sv = annotation.state_vectors
+    else:
+        sv = read_eof(orbit)
+        if not sv.covers(annotation.first_line_time, annotation.last_line_time):
+            raise ProductError(
+                f"{orbit}: orbit {sv.start} .. {sv.stop} does not cover the acquisition "
+                f"{annotation.first_line_time} .. {annotation.last_line_time}"
+            )
+        sv = sv.subset(annotation.first_line_time, annotation.last_line_time, ORBIT_MARGIN_S)
+
+    try:
+        with rasterio.open(measurement_path) as src:
+            size = (src.height, src.width)
+    except rasterio.errors.RasterioError as e:
+        raise ProductError(f"{measurement_path}: cannot open measurement TIFF ({e})") from None
+    if size != annotation.shape:
+        raise ProductError(
+            f"{measurement_path}: image is {size[0]}x{size[1]}, annotation says "
+            f"{annotation.number_of_lines}x{annotation.number_of_samples}"
+        )
+    return Sentinel1Product(
+        path=Path(path),
+        name=name,
+        manifest=manifest,
+        annotation=annotation,
+        state_vectors=sv,
+        measurement=chosen,
+        measurement_path=measurement_path,
+        available=available,
+    )
