@@ -1,0 +1,53 @@
+"""Tiled GeoTIFFs written by blocks, with the product's geolocation grid as GCPs."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+
+import numpy as np
+from rasterio.control import GroundControlPoint
+from rasterio.crs import CRS
+from rasterio.errors import NotGeoreferencedWarning
+
+from dinsar.io.annotation import GeolocationGrid
+
+warnings.filterwarnings("ignore", category=NotGeoreferencedWarning)
+
+TILE = 256
+
+
+def geotiff_profile(height: int, width: int, dtype, count: int = 1, **extra) -> dict:
+    big = height * width * count * np.dtype(dtype).itemsize > 2**31
+    profile = dict(
+        driver="GTiff", height=height, width=width, count=count, dtype=np.dtype(dtype).name,
+        tiled=True, blockxsize=TILE, blockysize=TILE, BIGTIFF="YES" if big else "IF_SAFER",
+    )
+    profile.update(extra)
+    return profile
+
+
+def gcps_from_grid(grid: GeolocationGrid, looks: tuple[int, int] = (1, 1)) -> tuple[list, CRS]:
+    """GCPs of the geolocation grid on a multilooked raster (GDAL's pixel-corner convention).
+
+    Multilooked pixel j covers full-resolution samples j·n .. j·n+n-1, so its
+    centre is at full-resolution j·n + (n-1)/2; GDAL puts a pixel's centre at j + 0.5.
+    """
+    naz, nrg = looks
+    gcps = [
+        GroundControlPoint(
+            row=(line - (naz - 1) / 2) / naz + 0.5,
+            col=(pixel - (nrg - 1) / 2) / nrg + 0.5,
+            x=lon, y=lat, z=h, id=str(k),
+        )
+        for k, (line, pixel, lon, lat, h) in enumerate(
+            zip(grid.line, grid.pixel, grid.longitude, grid.latitude, grid.height, strict=True)
+        )
+    ]
+    return gcps, CRS.from_epsg(4979)
+
+
+def line_blocks(height: int, lines: int) -> Iterator[tuple[int, int]]:
+    """(first line, number of lines) covering 0..height in steps of `lines`."""
+    for start in range(0, height, lines):
+        yield start, min(lines, height - start)
