@@ -1,0 +1,138 @@
+"""The `dinsar` command: one subcommand per feature that exists.
+
+Errors from bad input print as one line, `dinsar: <file or key>: <what>`, exit 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from dinsar import __version__
+from dinsar.errors import DinsarError
+
+log = logging.getLogger("dinsar")
+
+
+def _cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
+    from dinsar import config as dconfig
+
+    cfg = dconfig.load(args.config)  # one clear line before snakemake starts
+    root = dconfig.workflow_root()
+    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(root / "Snakefile"),
+           "--configfile", str(Path(args.config).resolve())]
+    scheduling = {"--cores", "-c", "--jobs", "-j", "--profile", "--executor", "-e"}
+    if not any(a.split("=")[0] in scheduling for a in extra):
+        cmd += ["--profile", str(root / "profiles" / "default")]
+    cmd += extra
+    log.info("site %s: %s", cfg["site"], " ".join(cmd))
+    env = dict(os.environ, DINSAR_WORKFLOW=str(root))
+    return subprocess.call(cmd, env=env)
+
+
+def _cmd_quicklook(args: argparse.Namespace, extra: list[str]) -> int:
+    from dinsar import steps
+
+    src = Path(args.input)
+    out = Path(args.output) if args.output else src.with_name(
+        f"{src.name.removesuffix('.zip').removesuffix('.SAFE').removesuffix('.tiff')}_ml.tif")
+    png = None if args.no_png else out.with_suffix(".png")
+    steps.quicklook(src, out, png, looks=tuple(args.ml), polarisation=args.pol,
+                    png_max_size=args.png_max_size, threads=args.threads)
+    print(out)
+    if png:
+        print(png)
+    return 0
+
+
+def _cmd_unpack(args: argparse.Namespace, extra: list[str]) -> int:
+    from dinsar import steps
+
+    src = Path(args.product)
+    name = src.name.removesuffix(".zip").removesuffix(".SAFE")
+    dst = Path(args.out) / f"{name}.SAFE"
+    print(steps.unpack(src, dst, keep=[p.upper() for p in args.keep]))
+    return 0
+
+
+def _cmd_info(args: argparse.Namespace, extra: list[str]) -> int:
+    from dinsar.sensors import sentinel1
+
+    p = sentinel1.open_product(args.product, polarisation=args.pol, swath=args.swath, orbit=args.orbit)
+    a, m = p.annotation, p.manifest
+    rows = [
+        ("product", p.name), ("mission", a.mission), ("mode / swath", f"{a.mode} / {a.swath}"),
+        ("polarisation", f"{a.polarisation} (available: {', '.join(p.polarisations)})"),
+        ("pass", a.pass_direction), ("orbit abs / rel", f"{a.absolute_orbit} / {m.relative_orbit}"),
+        ("lines x samples", f"{a.number_of_lines} x {a.number_of_samples}"),
+        ("first line (UTC)", str(a.first_line_time)),
+        ("azimuth time interval (s)", f"{a.azimuth_time_interval_s:.9e}"),
+        ("slant range time (s)", f"{a.slant_range_time_s:.9e}"),
+        ("range sampling rate (Hz)", f"{a.range_sampling_rate_hz:.6e}"),
+        ("radar frequency (Hz)", f"{a.radar_frequency_hz:.6e}"),
+        ("state vectors", f"{len(p.state_vectors)} ({p.state_vectors.source})"),
+        ("geolocation grid points", str(len(a.geolocation_grid))),
+        ("Doppler estimates / FM rates", f"{len(a.dc_estimates)} / {len(a.fm_rates)}"),
+        ("bursts", str(len(a.bursts))),
+    ]
+    width = max(len(k) for k, _ in rows)
+    for k, v in rows:
+        print(f"{k:<{width}}  {v}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dinsar", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"dinsar {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run the workflow on a site config (extra args go to snakemake)")
+    run.add_argument("config", help="site config YAML (e.g. config/sites/reunion_sm.yaml)")
+    run.set_defaults(func=_cmd_run, passthrough=True)
+
+    ql = sub.add_parser("quicklook", help="multilooked amplitude view of an SLC (QuickMlView.py)")
+    ql.add_argument("-in", dest="input", required=True, help="SLC TIFF, or SAFE dir/zip")
+    ql.add_argument("-out", dest="output", help="output GeoTIFF (default: beside the input, *_ml.tif)")
+    ql.add_argument("-ml", nargs=2, type=int, default=[3, 3], metavar=("AZ", "RG"), help="looks")
+    ql.add_argument("--pol", default="VV", help="polarisation of a SAFE input (default VV)")
+    ql.add_argument("--png-max-size", type=int, default=2048)
+    ql.add_argument("--no-png", action="store_true", help="GeoTIFF only")
+    ql.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    ql.set_defaults(func=_cmd_quicklook)
+
+    up = sub.add_parser("unpack", help="unzip a SAFE product safely, pruning polarisations")
+    up.add_argument("product", help="SAFE zip or directory")
+    up.add_argument("--out", default=".", help="destination folder (default: .)")
+    up.add_argument("--keep", nargs="+", default=["VV"], help="polarisations to keep (default VV)")
+    up.set_defaults(func=_cmd_unpack)
+
+    info = sub.add_parser("info", help="what the reader sees in a SAFE product")
+    info.add_argument("product", help="SAFE zip or directory")
+    info.add_argument("--pol", default="VV")
+    info.add_argument("--swath", default=None, help="IW1..IW3 for IW products")
+    info.add_argument("--orbit", default=None, help="EOF orbit file")
+    info.set_defaults(func=_cmd_info)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and not getattr(args, "passthrough", False):
+        parser.error(f"unrecognised arguments: {' '.join(extra)}")
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(args, extra)
+    except DinsarError as e:
+        print(f"dinsar: {e}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

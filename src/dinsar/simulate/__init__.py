@@ -1,0 +1,1 @@
+"""SAFE-format synthetic products with known content (demo input and test oracle)."""
