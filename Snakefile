@@ -41,3 +41,9 @@ rule all:
     input:
         INPUTS.targets(),
     default_target: True
+
+
+onsuccess:
+    print("dinsar: outputs of site", SITE)
+    for target in INPUTS.targets():
+        print("  ", target)
