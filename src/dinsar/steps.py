@@ -60,7 +60,15 @@ def unpack(src: str | Path, dst: str | Path, keep: list[str] | tuple[str, ...] =
         return pol is None or pol in keep
 
     with SafeContainer(src) as original:
-        pruned = sorted({p for p in map(_polarisation_of, original.names()) if p} - set(keep))
+        names = original.names()
+        offered = {m.polarisation for m in original.measurements()}
+    if not any(n.startswith("annotation/") and n.endswith(".xml") for n in names):
+        raise ProductError(f"{src}: no annotation files in the product")
+    if keep[0] not in offered:
+        raise ProductError(
+            f"{src}: no {keep[0]} measurement with annotation (has {', '.join(sorted(offered)) or 'none'})"
+        )
+    pruned = sorted({p for p in map(_polarisation_of, names) if p} - set(keep))
     dst.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{dst.name}.", dir=dst.parent))
     try:
@@ -72,14 +80,8 @@ def unpack(src: str | Path, dst: str | Path, keep: list[str] | tuple[str, ...] =
             raise ProductError(f"{src}: no such SAFE directory or zip")
         with SafeContainer(root) as safe:
             found = {m.polarisation for m in safe.measurements()}
-            names = safe.names()
-        if not any(n.startswith("annotation/") and n.endswith(".xml") for n in names):
-            raise ProductError(f"{src}: no annotation files in the product")
         if keep[0] not in found:
-            raise ProductError(
-                f"{src}: no {keep[0]} measurement with annotation "
-                f"(has {', '.join(sorted(found)) or 'none'})"
-            )
+            raise ProductError(f"{src}: {keep[0]} measurement or annotation lost in extraction")
         for pol in sorted(found):
             product = sentinel1.open_product(root, polarisation=pol)
             check_tiff(product.measurement_path)
