@@ -114,7 +114,8 @@ def test_stripmap_specifics():
     assert ann.bursts == [] and ann.lines_per_burst == 0
     assert ann.first_line_time == np.datetime64("2021-04-01T15:28:55.111501")
     assert ann.state_vectors.time[0] == np.datetime64("2021-04-01T15:27:54")
-    np.testing.assert_array_equal(ann.state_vectors.position[0], [5.144003824e06, 4.431712581e06, -2.00304803e06])
+    first_position = [5.144003824e06, 4.431712581e06, -2.00304803e06]
+    np.testing.assert_array_equal(ann.state_vectors.position[0], first_position)
     assert ann.dc_estimates[0].data_rms_error_hz == pytest.approx(1.487949013710022)
 
 

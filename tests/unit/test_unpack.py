@@ -119,10 +119,9 @@ def test_truncated_measurement_tiff(tmp_path, demo_zip):
 
 def test_cli_gives_one_line_and_exit_1(tmp_path, demo_zip):
     bad = _rezip(demo_zip, tmp_path / "bad.zip", extra=[(zipfile.ZipInfo("../evil.txt"), b"x")])
-    run = subprocess.run([sys.executable, "-m", "dinsar.cli", "unpack", str(bad), "--out", str(tmp_path / "o")],
-                         capture_output=True, text=True)
+    cli = [sys.executable, "-m", "dinsar.cli", "unpack"]
+    run = subprocess.run(cli + [str(bad), "--out", str(tmp_path / "o")], capture_output=True, text=True)
     assert run.returncode == 1
     assert run.stderr.count("\n") == 1 and run.stderr.startswith("dinsar: ") and "evil.txt" in run.stderr
-    ok = subprocess.run([sys.executable, "-m", "dinsar.cli", "unpack", str(demo_zip), "--out", str(tmp_path / "o")],
-                        capture_output=True, text=True)
+    ok = subprocess.run(cli + [str(demo_zip), "--out", str(tmp_path / "o")], capture_output=True, text=True)
     assert ok.returncode == 0 and ok.stdout.strip().endswith(".SAFE")
