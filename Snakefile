@@ -16,13 +16,14 @@ if not config:
     configfile: "config/config.yaml"
 
 try:
+    # one line naming the key, and the checks a schema cannot express
     dinsar_config.validate(config)
+    INPUTS = Inputs.from_config(config)
 except ConfigError as e:
     sys.exit(f"dinsar: config error: {e}")
 # fills the schema's defaults the way every snakemake workflow does
 validate(config, str(dinsar_config.schema_path()), set_default=True)
 
-INPUTS = Inputs.from_config(config)
 R = INPUTS.results
 SITE = INPUTS.site
 

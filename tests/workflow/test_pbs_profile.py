@@ -1,0 +1,95 @@
+"""The PBS profile for real: snakemake submits every job through qsub (a fake PBS Pro
+that runs the job script locally), polls qstat -fx, and each job asks for the
+resources its rule declares."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import ROOT
+from tests.workflow import fake_pbs
+
+pytestmark = pytest.mark.workflow
+
+
+def _load_script(name):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name.replace("-", "_"), ROOT / "profiles" / "pbs" / name)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_status_from_pbs_pro_qstat_output():
+    status = _load_script("pbs-status.py").status
+    assert status("Job Id: 1.s\n    job_state = Q\n") == "running"
+    assert status("Job Id: 1.s\n    job_state = R\n") == "running"
+    assert status("Job Id: 1.s\n    job_state = E\n    Exit_status = 0\n") == "running"
+    assert status("Job Id: 1.s\n    job_state = F\n    Exit_status = 0\n") == "success"
+    assert status("Job Id: 1.s\n    job_state = F\n    Exit_status = 1\n") == "failed"
+    assert status("Job Id: 1.s\n    job_state = F\n    Exit_status = -11\n") == "failed"  # killed
+    assert status("Job Id: 1.s\n    job_state = F\n") == "failed"  # finished without a status
+
+
+def test_walltime_format():
+    submit = _load_script("pbs-submit.py")
+    assert submit.walltime(20) == "00:20:00"
+    assert submit.walltime(90) == "01:30:00"
+    assert submit.walltime(2.5) == "00:02:30"
+    assert submit.walltime(60 * 30) == "30:00:00"
+
+
+def _declared_resources() -> dict[str, tuple[int, int, int]]:
+    """threads, mem_mb and runtime of each rule, read from the rule files themselves."""
+    declared = {}
+    for smk in (ROOT / "workflow" / "rules").glob("*.smk"):
+        for block in re.split(r"\n(?=rule )", smk.read_text()):
+            name = re.match(r"rule (\w+):", block)
+            if not name:
+                continue
+            threads = re.search(r"^\s+threads:\s*(\d+)", block, re.M)
+            mem = re.search(r"^\s+mem_mb=(\d+)", block, re.M)
+            runtime = re.search(r"^\s+runtime=(\d+)", block, re.M)
+            assert threads and mem and runtime, f"rule {name.group(1)} must declare threads, mem_mb, runtime"
+            declared[name.group(1)] = (int(threads.group(1)), int(mem.group(1)), int(runtime.group(1)))
+    return declared
+
+
+def test_every_rule_declares_threads_mem_runtime():
+    declared = _declared_resources()
+    assert {"simulate_product", "unpack", "quicklook"} <= set(declared)
+
+
+def test_workflow_through_fake_pbs(tmp_path):
+    bin_dir, state, work = tmp_path / "bin", tmp_path / "pbs", tmp_path / "work"
+    state.mkdir()
+    work.mkdir()
+    fake_pbs.install(bin_dir)
+    cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    cfg["simulate"]["size"] = [256, 256]
+    cfg["site"] = "pbs_test"
+    (work / "site.yaml").write_text(yaml.safe_dump(cfg))
+    run = subprocess.run(
+        [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "--profile",
+         str(ROOT / "profiles" / "pbs"), "--configfile", "site.yaml", "--latency-wait", "5"],
+        cwd=work, env=fake_pbs.env(bin_dir, state), capture_output=True, text=True, timeout=600,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    subs = fake_pbs.submissions(state)
+    rules = sorted(s["properties"]["rule"] for s in subs)
+    assert rules == ["quicklook", "simulate_product", "unpack"]
+    declared = _declared_resources()
+    for s in subs:
+        threads, mem_mb, runtime = declared[s["properties"]["rule"]]
+        h, m = divmod(runtime, 60)
+        limits = [s["args"][i + 1] for i, a in enumerate(s["args"]) if a == "-l"]
+        assert limits == [f"select=1:ncpus={threads}:mem={mem_mb}mb", f"walltime={h:02d}:{m:02d}:00"]
+    assert (state / "qstat_calls").read_text().strip(), "snakemake never asked qstat"
+    outputs = list((work / "results" / "pbs_test" / "quicklook").glob("*_vv_ml.png"))
+    assert len(outputs) == 1
+    assert not Path(state / "home" / "results").exists()  # jobs wrote where the workflow runs
