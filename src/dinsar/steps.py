@@ -83,8 +83,11 @@ def unpack(src: str | Path, dst: str | Path, keep: list[str] | tuple[str, ...] =
         if keep[0] not in found:
             raise ProductError(f"{src}: {keep[0]} measurement or annotation lost in extraction")
         for pol in sorted(found):
-            product = sentinel1.open_product(root, polarisation=pol)
-            check_tiff(product.measurement_path)
+            try:
+                product = sentinel1.open_product(root, polarisation=pol)
+                check_tiff(product.measurement_path)
+            except ProductError as e:  # name the user's product, not our temporary copy
+                raise ProductError(str(e).replace(str(root), str(src))) from None
         if dst.exists():
             shutil.rmtree(dst)
         os.replace(root, dst)

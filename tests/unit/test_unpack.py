@@ -117,11 +117,35 @@ def test_truncated_measurement_tiff(tmp_path, demo_zip):
     assert _leftovers(tmp_path / "out") == []
 
 
-def test_cli_gives_one_line_and_exit_1(tmp_path, demo_zip):
-    bad = _rezip(demo_zip, tmp_path / "bad.zip", extra=[(zipfile.ZipInfo("../evil.txt"), b"x")])
-    cli = [sys.executable, "-m", "dinsar.cli", "unpack"]
-    run = subprocess.run(cli + [str(bad), "--out", str(tmp_path / "o")], capture_output=True, text=True)
+def _broken_inputs(tmp_path: Path, demo_zip: Path) -> dict[str, Path]:
+    data = demo_zip.read_bytes()
+    (tmp_path / "corrupt.zip").write_bytes(data[: len(data) // 2])
+    _rezip(demo_zip, tmp_path / "parent.zip", extra=[(zipfile.ZipInfo("../evil.txt"), b"x")])
+    _rezip(demo_zip, tmp_path / "noann.zip", drop=lambda n: "/annotation/" in n)
+    good = steps.unpack(demo_zip, tmp_path / "good" / f"{demo_zip.stem}.SAFE", keep=["VV"])
+    broken = tmp_path / "trunc" / good.name
+    shutil.copytree(good, broken)
+    tiff = next((broken / "measurement").glob("*.tiff"))
+    os.truncate(tiff, tiff.stat().st_size // 2)
+    return {"corrupt zip": tmp_path / "corrupt.zip", "../ member": tmp_path / "parent.zip",
+            "no annotation": tmp_path / "noann.zip", "truncated tiff": broken}
+
+
+@pytest.mark.parametrize("case,message", [
+    ("corrupt zip", "not a readable zip"), ("../ member", "leaves the destination"),
+    ("no annotation", "no annotation files"), ("truncated tiff", "truncated measurement TIFF"),
+])
+def test_cli_gives_one_line_exit_1_and_no_output(tmp_path, demo_zip, case, message):
+    src = _broken_inputs(tmp_path, demo_zip)[case]
+    out = tmp_path / "out"
+    cli = [sys.executable, "-m", "dinsar.cli", "unpack", str(src), "--out", str(out)]
+    run = subprocess.run(cli, capture_output=True, text=True)
     assert run.returncode == 1
-    assert run.stderr.count("\n") == 1 and run.stderr.startswith("dinsar: ") and "evil.txt" in run.stderr
-    ok = subprocess.run(cli + [str(demo_zip), "--out", str(tmp_path / "o")], capture_output=True, text=True)
+    assert run.stderr.count("\n") == 1 and run.stderr.startswith(f"dinsar: {src}") and message in run.stderr
+    assert _leftovers(out) == []
+
+
+def test_cli_unpack_ok(tmp_path, demo_zip):
+    cli = [sys.executable, "-m", "dinsar.cli", "unpack", str(demo_zip), "--out", str(tmp_path / "o")]
+    ok = subprocess.run(cli, capture_output=True, text=True)
     assert ok.returncode == 0 and ok.stdout.strip().endswith(".SAFE")

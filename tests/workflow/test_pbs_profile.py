@@ -93,3 +93,15 @@ def test_workflow_through_fake_pbs(tmp_path):
     outputs = list((work / "results" / "pbs_test" / "quicklook").glob("*_vv_ml.png"))
     assert len(outputs) == 1
     assert not Path(state / "home" / "results").exists()  # jobs wrote where the workflow runs
+
+
+def test_slurm_profile_plans_the_workflow(tmp_path):
+    """No Slurm here: the profile must at least load the executor plugin and plan every job."""
+    run = subprocess.run(
+        [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "--profile",
+         str(ROOT / "profiles" / "slurm"), "--configfile", str(ROOT / "config" / "config.yaml"), "-n"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    for rule in ("simulate_product", "unpack", "quicklook"):
+        assert re.search(rf"^{rule}\s+1$", run.stdout, re.M), run.stdout
