@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import functools
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,9 @@ from rasterio.errors import NotGeoreferencedWarning
 from rasterio.windows import Window
 
 from dinsar.errors import ProductError
+from dinsar.geometry.ellipsoid import ecef_to_geodetic, geodetic_to_ecef
+from dinsar.geometry.orbit import Orbit
+from dinsar.geometry.radar import C, RadarGrid, geo2rdr, rdr2geo
 from dinsar.io.annotation import Annotation, parse_annotation
 from dinsar.io.eof import read_eof
 from dinsar.io.manifest import Manifest, parse_manifest
@@ -47,6 +51,45 @@ class Sentinel1Product:
     @property
     def polarisations(self) -> list[str]:
         return sorted({m.polarisation for m in self.available})
+
+    @functools.cached_property
+    def orbit(self) -> Orbit:
+        return Orbit(self.state_vectors)
+
+    @functools.cached_property
+    def radar_grid(self) -> RadarGrid:
+        """Zero-Doppler grid of the image: Sentinel-1 SLCs are focused to zero Doppler."""
+        a = self.annotation
+        return RadarGrid(
+            first_line_s=float(self.orbit.seconds(a.first_line_time)),
+            line_interval_s=a.azimuth_time_interval_s,
+            near_range_time_s=a.slant_range_time_s,
+            range_sampling_rate_hz=a.range_sampling_rate_hz,
+            wavelength_m=a.wavelength_m,
+        )
+
+    def geo2rdr(self, lon, lat, h) -> tuple[np.ndarray, np.ndarray]:
+        """(line, column) of points given in lon/lat degrees and ellipsoidal heights (m).
+
+        For IW products the line counts azimuth time intervals from the first line
+        of the swath, not lines of the burst-stacked image. NaN where the point is
+        not seen during the orbit span.
+        """
+        g = self.radar_grid
+        t, r = geo2rdr(self.orbit, g, geodetic_to_ecef(lon, lat, h))
+        line = (t - g.first_line_s) / g.line_interval_s
+        col = (2.0 * r / C - g.near_range_time_s) * g.range_sampling_rate_hz
+        shape = np.broadcast(lon, lat, h).shape
+        return line.reshape(shape), col.reshape(shape)
+
+    def rdr2geo(self, line, col, h) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """lon, lat (degrees) and ellipsoidal height of (line, column) at height(s) h."""
+        g = self.radar_grid
+        line, col, h = (np.asarray(x, dtype=float) for x in np.broadcast_arrays(line, col, h))
+        t = g.first_line_s + line * g.line_interval_s
+        r = (g.near_range_time_s + col / g.range_sampling_rate_hz) * C / 2.0
+        lon, lat, hh = ecef_to_geodetic(rdr2geo(self.orbit, g, t, r, h))
+        return lon.reshape(line.shape), lat.reshape(line.shape), hh.reshape(line.shape)
 
     def read(self, window: Window | None = None) -> np.ndarray:
         """Complex64 samples of `window` (lines, samples) of the measurement TIFF."""

@@ -1,0 +1,1 @@
+"""Orbits, ellipsoid and radar geometry (geo2rdr / rdr2geo)."""

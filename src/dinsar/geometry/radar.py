@@ -1,0 +1,152 @@
+"""geo2rdr and rdr2geo: numba kernels over arrays of points, and the radar grid they use.
+
+Conventions (../shared/DESIGN.md): line = (t - first line time) / line interval,
+column = (2R/c - near range time) · range sampling rate, pixel centres at
+integers. Doppler: f_D(τ) = Σ d_i (τ - τ_ref)^i with τ = 2R/c, constant along
+azimuth (zero for Sentinel-1's zero-Doppler geometry); a target is seen when
+(X - P)·V = (λ/2) f_D R.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+
+from dinsar.geometry import ellipsoid
+from dinsar.geometry.orbit import Orbit, evaluate
+
+C = 299_792_458.0
+
+
+@dataclass(frozen=True)
+class RadarGrid:
+    first_line_s: float  # seconds since the orbit epoch
+    line_interval_s: float
+    near_range_time_s: float  # two-way
+    range_sampling_rate_hz: float
+    wavelength_m: float
+    doppler_poly: tuple[float, ...] = (0.0,)  # Hz, in (τ - doppler_ref_s)
+    doppler_ref_s: float = 0.0
+
+
+@numba.njit(cache=True, inline="always")
+def _doppler_factor(dpoly, dref, wavelength, r):
+    """(λ/2) f_D(τ) for slant range r: the right-hand side factor of the Doppler equation."""
+    tau = 2.0 * r / C - dref
+    f = 0.0
+    for i in range(dpoly.shape[0] - 1, -1, -1):
+        f = f * tau + dpoly[i]
+    return 0.5 * wavelength * f
+
+
+@numba.njit(parallel=True, cache=True)
+def _geo2rdr(xyz, tnodes, coeffs, centres, scales, t0, dpoly, dref, wavelength, t_out, r_out,
+             tol_s, max_iter):
+    for i in numba.prange(xyz.shape[0]):
+        p = np.empty(3)
+        v = np.empty(3)
+        a = np.empty(3)
+        t = t0
+        r = 0.0
+        ok = False
+        for _ in range(max_iter):
+            evaluate(tnodes, coeffs, centres, scales, t, p, v, a)
+            dx, dy, dz = xyz[i, 0] - p[0], xyz[i, 1] - p[1], xyz[i, 2] - p[2]
+            r = math.sqrt(dx * dx + dy * dy + dz * dz)
+            k = _doppler_factor(dpoly, dref, wavelength, r)
+            f = dx * v[0] + dy * v[1] + dz * v[2] - k * r
+            dfdt = -(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]) + dx * a[0] + dy * a[1] + dz * a[2] \
+                + k * (dx * v[0] + dy * v[1] + dz * v[2]) / r
+            step = -f / dfdt
+            t += step
+            if t < tnodes[0] or t > tnodes[-1]:
+                break
+            if abs(step) < tol_s:
+                ok = True
+                break
+        if ok:
+            evaluate(tnodes, coeffs, centres, scales, t, p, v, a)
+            dx, dy, dz = xyz[i, 0] - p[0], xyz[i, 1] - p[1], xyz[i, 2] - p[2]
+            t_out[i] = t
+            r_out[i] = math.sqrt(dx * dx + dy * dy + dz * dz)
+        else:
+            t_out[i] = np.nan
+            r_out[i] = np.nan
+
+
+def geo2rdr(orbit: Orbit, grid: RadarGrid, xyz: np.ndarray, tol_s: float = 1e-10, max_iter: int = 50):
+    """Azimuth time (s since orbit epoch) and slant range (m) of ECEF points; NaN where not seen
+    within the orbit span."""
+    xyz = np.ascontiguousarray(np.atleast_2d(xyz), dtype=np.float64)
+    t = np.empty(len(xyz))
+    r = np.empty(len(xyz))
+    t0 = float(np.clip(grid.first_line_s, *orbit.span))
+    _geo2rdr(xyz, orbit.t, orbit.coeffs, orbit.centres, orbit.scales, t0,
+             np.asarray(grid.doppler_poly, dtype=np.float64), grid.doppler_ref_s, grid.wavelength_m,
+             t, r, tol_s, max_iter)
+    return t, r
+
+
+@numba.njit(parallel=True, cache=True)
+def _rdr2geo(t_arr, r_arr, h_arr, tnodes, coeffs, centres, scales, dpoly, dref, wavelength, side, out):
+    for i in numba.prange(t_arr.shape[0]):
+        p = np.empty(3)
+        v = np.empty(3)
+        a = np.empty(3)
+        evaluate(tnodes, coeffs, centres, scales, t_arr[i], p, v, a)
+        r = r_arr[i]
+        vn = math.sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2])
+        vh = (v[0] / vn, v[1] / vn, v[2] / vn)
+        # "up" orthogonal to the velocity, and the cross-track direction on the looking side
+        pv = p[0] * vh[0] + p[1] * vh[1] + p[2] * vh[2]
+        ux, uy, uz = p[0] - pv * vh[0], p[1] - pv * vh[1], p[2] - pv * vh[2]
+        un = math.sqrt(ux * ux + uy * uy + uz * uz)
+        ux, uy, uz = ux / un, uy / un, uz / un
+        cx = side * (vh[1] * uz - vh[2] * uy)
+        cy = side * (vh[2] * ux - vh[0] * uz)
+        cz = side * (vh[0] * uy - vh[1] * ux)
+        # look vector on the Doppler cone: along-track cosine alpha
+        alpha = _doppler_factor(dpoly, dref, wavelength, r) / vn
+        beta = math.sqrt(max(0.0, 1.0 - alpha * alpha))
+        target_h = h_arr[i]
+        h_shift = target_h
+        x = y = z = 0.0
+        for _ in range(6):  # outer: the ellipsoid inflated by h_shift has geodetic height target_h
+            aa = ellipsoid.A + h_shift
+            bb = ellipsoid.B + h_shift
+            theta = math.acos(min(1.0, max(-1.0, (un * un + r * r - (ellipsoid.A + target_h) ** 2)
+                                           / (2.0 * un * r))))
+            for _ in range(30):  # Newton on the off-nadir angle theta
+                lx = r * (alpha * vh[0] + beta * (-math.cos(theta) * ux + math.sin(theta) * cx))
+                ly = r * (alpha * vh[1] + beta * (-math.cos(theta) * uy + math.sin(theta) * cy))
+                lz = r * (alpha * vh[2] + beta * (-math.cos(theta) * uz + math.sin(theta) * cz))
+                x, y, z = p[0] + lx, p[1] + ly, p[2] + lz
+                g = (x * x + y * y) / (aa * aa) + z * z / (bb * bb) - 1.0
+                dx = r * beta * (math.sin(theta) * ux + math.cos(theta) * cx)
+                dy = r * beta * (math.sin(theta) * uy + math.cos(theta) * cy)
+                dz = r * beta * (math.sin(theta) * uz + math.cos(theta) * cz)
+                dg = 2.0 * (x * dx + y * dy) / (aa * aa) + 2.0 * z * dz / (bb * bb)
+                step = -g / dg
+                theta += step
+                if abs(step) < 1e-13:
+                    break
+            _, _, h_now = ellipsoid.xyz_to_llh(x, y, z)
+            if abs(h_now - target_h) < 1e-5:
+                break
+            h_shift += target_h - h_now
+        out[i, 0], out[i, 1], out[i, 2] = x, y, z
+
+
+def rdr2geo(orbit: Orbit, grid: RadarGrid, t: np.ndarray, r: np.ndarray, h: np.ndarray,
+            right_looking: bool = True) -> np.ndarray:
+    """ECEF points seen at azimuth time t (s since epoch) and slant range r (m), at ellipsoidal height h."""
+    t, r, h = (np.ascontiguousarray(x, dtype=np.float64).ravel() for x in np.broadcast_arrays(t, r, h))
+    orbit.check(t, "azimuth time")
+    out = np.empty((t.size, 3))
+    _rdr2geo(t, r, h, orbit.t, orbit.coeffs, orbit.centres, orbit.scales,
+             np.asarray(grid.doppler_poly, dtype=np.float64), grid.doppler_ref_s, grid.wavelength_m,
+             1.0 if right_looking else -1.0, out)
+    return out
