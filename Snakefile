@@ -36,6 +36,7 @@ wildcard_constraints:
 
 include: "workflow/rules/preprocess.smk"
 include: "workflow/rules/quicklook.smk"
+include: "workflow/rules/geometry.smk"
 
 
 rule all:

@@ -167,3 +167,195 @@ def quicklook(
             png.write_png(tmps[2], png.robust_stretch(png.read_decimated(str(tmps[0]), png_max_size)))
     log.info("quicklook %s -> %s (%dx%d looks, %dx%d)", src, dst_tif, naz, nrg, height, width)
     return dst_tif
+
+
+# --- geometry of the master image --------------------------------------------------------------
+
+GEOMETRY_BLOCK_LINES = 256
+
+
+def _master(safe: str | Path, polarisation: str):
+    return sentinel1.open_product(safe, polarisation=polarisation)
+
+
+def _scene_dem(product, dem_path, dem_vertical=None, geoid_dir=None, margin_deg=0.02):
+    """The DEM over the scene footprint, widened by how far the terrain moves points in range.
+
+    The annotation's footprint is on the ellipsoid (or a coarse terrain); a point at height h
+    is seen h / tan(incidence) nearer to the sensor, so the margin grows with the DEM's maximum.
+    """
+    from dinsar.geometry import dem as dem_mod
+
+    dem_mod.use_geoid_dir(geoid_dir)
+    g = product.annotation.geolocation_grid
+    bounds = (g.longitude.min(), g.latitude.min(), g.longitude.max(), g.latitude.max())
+    dem = dem_mod.load_for_scene(dem_path, bounds, vertical=dem_vertical, margin_deg=margin_deg)
+    relief = float(np.nanmax(dem.height)) - float(np.min(g.height))
+    shift_deg = max(relief, 0.0) / np.tan(np.radians(g.incidence_angle.min())) / 110_000.0
+    if shift_deg + 0.005 > margin_deg:
+        dem = dem_mod.load_for_scene(dem_path, bounds, vertical=dem_vertical, margin_deg=shift_deg + 0.01)
+    return dem
+
+
+def _radar_sidecar(product) -> dict:
+    a, sv = product.annotation, product.state_vectors
+    return {
+        "product": product.name, "polarisation": a.polarisation, "mode": a.mode, "swath": a.swath,
+        "shape": list(a.shape), "first_line_time": str(a.first_line_time),
+        "line_interval_s": a.azimuth_time_interval_s, "near_range_time_s": a.slant_range_time_s,
+        "range_sampling_rate_hz": a.range_sampling_rate_hz, "wavelength_m": a.wavelength_m,
+        "doppler": "zero", "bursts": len(a.bursts),
+        "state_vectors": {"time": [str(t) for t in sv.time], "position": sv.position.tolist(),
+                          "velocity": sv.velocity.tolist(), "source": sv.source},
+    }
+
+
+def dem_projection(safe: str | Path, dem: str | Path, dst_projection: str | Path, dst_height: str | Path,
+                   dst_xyz: str | Path, polarisation: str = "VV", dem_vertical: str | None = None,
+                   geoid_dir: str | None = None, threads: int = 1) -> list[Path]:
+    """DEM -> master radar geometry (DiapOTB SARDEMProjection + cartesian mean estimation).
+
+    dst_projection: in the DEM's grid, bands line, column, ellipsoidal height of each DEM sample.
+    dst_height: in the master grid, band 1 the ellipsoidal height of the ground point seen by each
+      pixel, band 2 a flag (0 good, 1 from a filled DEM hole, 2 not resolved: outside the DEM).
+    dst_xyz: in the master grid, ECEF X/Y/Z as float32 offsets from the origin in tag XYZ_ORIGIN
+      (float32 absolute coordinates would round to 0.5 m); read with dinsar.io.raster.read_xyz.
+    A JSON sensor-model sidecar is written beside dst_height (radar_grid.json).
+    """
+    from dinsar.geometry.projection import dem_to_radar, radar_to_ground, sample_dem
+
+    _set_threads(threads)
+    product = _master(safe, polarisation)
+    scene_dem = _scene_dem(product, dem, dem_vertical, geoid_dir)
+    orbit, grid = product.orbit, product.radar_grid
+    lines, cols = product.shape
+    sidecar = Path(dst_height).with_name("radar_grid.json")
+    outs = [Path(dst_projection), Path(dst_height), Path(dst_xyz), sidecar]
+    with atomic.outputs(*outs) as tmps:
+        ny, nx = scene_dem.shape
+        prof = raster.geotiff_profile(ny, nx, np.float32, count=3, crs=scene_dem.crs,
+                                      transform=scene_dem.transform, nodata=np.nan)
+        with rasterio.open(tmps[0], "w", **prof) as w:
+            for first, n in raster.line_blocks(ny, GEOMETRY_BLOCK_LINES):
+                line, col, _ = dem_to_radar(scene_dem, orbit, grid, slice(first, first + n))
+                window = Window(0, first, nx, n)
+                w.write(np.stack([line, col, scene_dem.height[first:first + n]]).astype(np.float32),
+                        window=window)
+            w.set_band_description(1, "line")
+            w.set_band_description(2, "column")
+            w.set_band_description(3, "ellipsoidal height (m)")
+        origin = None
+        gcps = raster.gcps_from_grid(product.annotation.geolocation_grid)
+        with rasterio.open(tmps[1], "w", **raster.geotiff_profile(lines, cols, np.float32, count=2,
+                                                                  nodata=np.nan)) as wh, \
+             rasterio.open(tmps[2], "w", **raster.geotiff_profile(lines, cols, np.float32, count=3,
+                                                                  nodata=np.nan)) as wx:
+            wh.gcps = gcps
+            wx.gcps = gcps
+            for first, n in raster.line_blocks(lines, GEOMETRY_BLOCK_LINES):
+                ll, cc = np.mgrid[first:first + n, 0:cols]
+                xyz, h, ok = radar_to_ground(scene_dem, orbit, grid, ll, cc)
+                if origin is None:
+                    origin = np.nanmean(xyz, axis=0).round(0)
+                flag = np.where(ok, 0, 2).astype(np.float32)
+                if scene_dem.filled.any():
+                    lon, lat = _lonlat_of(xyz[ok])
+                    holes = sample_dem(_mask_as_dem(scene_dem), lon, lat) > 0.5
+                    flag[np.flatnonzero(ok)[holes]] = 1
+                window = Window(0, first, cols, n)
+                wh.write(np.stack([np.where(ok, h, np.nan), flag]).reshape(2, n, cols).astype(np.float32),
+                         window=window)
+                rel = (xyz - origin).T.reshape(3, n, cols).astype(np.float32)
+                wx.write(rel, window=window)
+            wh.set_band_description(1, "ellipsoidal height (m)")
+            wh.set_band_description(2, "flag: 0 good, 1 filled DEM hole, 2 unresolved")
+            wx.update_tags(XYZ_ORIGIN=" ".join(f"{v:.3f}" for v in origin), XYZ_CRS="EPSG:4978")
+        tmps[3].write_text(json.dumps(_radar_sidecar(product), indent=1))
+    log.info("DEM projection of %s on %s: %dx%d DEM samples, %dx%d pixels", product.name, dem, ny, nx,
+             lines, cols)
+    return outs[:3]
+
+
+def _lonlat_of(xyz):
+    from dinsar.geometry.ellipsoid import ecef_to_geodetic
+
+    lon, lat, _ = ecef_to_geodetic(xyz)
+    return lon, lat
+
+
+def _mask_as_dem(dem):
+    from dataclasses import replace
+
+    return replace(dem, height=dem.filled.astype(np.float64))
+
+
+def simulate_amplitude(safe: str | Path, dem: str | Path, dst_amplitude: str | Path, dst_shadow: str | Path,
+                       dst_layover: str | Path, dst_png: str | Path | None = None, polarisation: str = "VV",
+                       dem_vertical: str | None = None, geoid_dir: str | None = None, oversample: int = 4,
+                       threads: int = 1) -> list[Path]:
+    """SAR amplitude simulated from the DEM in master geometry, with shadow and layover masks."""
+    from dinsar.geometry.terrain import simulate_lines
+
+    _set_threads(threads)
+    product = _master(safe, polarisation)
+    scene_dem = _scene_dem(product, dem, dem_vertical, geoid_dir)
+    lines, cols = product.shape
+    gcps = raster.gcps_from_grid(product.annotation.geolocation_grid)
+    outs = [Path(dst_amplitude), Path(dst_shadow), Path(dst_layover)] + ([Path(dst_png)] if dst_png else [])
+    with atomic.outputs(*outs) as tmps:
+        writers = [rasterio.open(tmps[0], "w", **raster.geotiff_profile(lines, cols, np.float32))]
+        writers += [rasterio.open(t, "w", **raster.geotiff_profile(lines, cols, np.uint8)) for t in tmps[1:3]]
+        try:
+            for w in writers:
+                w.gcps = gcps
+            for first, n in raster.line_blocks(lines, GEOMETRY_BLOCK_LINES // 4):
+                amp, shadow, layover = simulate_lines(scene_dem, product.orbit, product.radar_grid, first, n,
+                                                      cols, oversample)
+                window = Window(0, first, cols, n)
+                for w, data in zip(writers, (amp, shadow, layover), strict=True):
+                    w.write(data, 1, window=window)
+        finally:
+            for w in writers:
+                w.close()
+        if dst_png:
+            png.write_png(tmps[3], png.robust_stretch(png.read_decimated(str(tmps[0]), 2048)))
+    log.info("simulated amplitude of %s from %s", product.name, dem)
+    return outs
+
+
+def doppler0(safe: str | Path, dst_json: str | Path, polarisation: str = "VV", az_block: int = 32,
+             rg_block: int = 256, threads: int = 1) -> Path:
+    """Doppler centroid from the data (lag-one correlation per range block) vs the annotation, as JSON.
+
+    Reads the image by blocks of lines; each block's estimate is kept and the
+    JSON holds the per-block results, their mean and spread.
+    """
+    from dinsar.geometry.doppler import estimate
+
+    _set_threads(threads)
+    product = _master(safe, polarisation)
+    lines, cols = product.shape
+    a = product.annotation
+    block = max(az_block * 8, (a.lines_per_burst or 0))
+    results = []
+    for first, n in raster.line_blocks(lines, block):
+        if n < 2 * az_block:
+            continue
+        results.append(estimate(product.read(Window(0, first, cols, n)), a, first, 0, az_block, rg_block))
+    if not results:
+        raise RasterError(f"{safe}: image too small for Doppler0 ({lines} lines < {2 * az_block})")
+    f = np.array([r["doppler_hz"] for r in results])
+    summary = {
+        "product": product.name, "polarisation": a.polarisation, "mode": results[0]["mode"],
+        "doppler_hz": float(np.mean(f)),
+        "spread_hz": float(np.sqrt(np.mean([r["spread_hz"] ** 2 for r in results]) + np.var(f))),
+        "annotation_mean_hz": results[0]["annotation_mean_hz"],
+        "annotation_min_hz": results[0]["annotation_min_hz"],
+        "annotation_max_hz": results[0]["annotation_max_hz"],
+        "az_block": az_block, "rg_block": rg_block, "blocks": results,
+    }
+    with atomic.outputs(dst_json) as (tmp,):
+        tmp.write_text(json.dumps(summary, indent=1))
+    log.info("Doppler0 of %s: %.2f Hz (spread %.2f Hz; annotation %.2f Hz)", product.name,
+             summary["doppler_hz"], summary["spread_hz"], summary["annotation_mean_hz"] or float("nan"))
+    return Path(dst_json)

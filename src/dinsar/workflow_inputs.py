@@ -27,25 +27,31 @@ class Inputs:
     keep_polarisations: list[str]
     sources: dict[str, str]  # product name -> SAFE zip/dir path
     quicklook_looks: tuple[int, int]
+    master: str = ""
+    dem: str | None = None  # DEM path (config, or the simulated one)
 
     @classmethod
     def from_config(cls, config: dict) -> Inputs:
         site, results = config["site"], config["results"].rstrip("/")
         pol = config["polarisation"]
         keep = [pol] + [p for p in config.get("keep_polarisations", []) if p != pol]
+        dem = config.get("dem")
         if "products" in config:
             sources = {_stem(p): p for p in config["products"].values()}
+            master = _stem(config["products"]["master"])
         elif "simulate" in config:
             sim = config["simulate"]
-            name = product_name(sim["start_time"], tuple(sim["size"]))
-            sources = {name: f"{results}/{site}/input/{name}.zip"}
+            master = product_name(sim["start_time"], tuple(sim["size"]))
+            sources = {master: f"{results}/{site}/input/{master}.zip"}
+            if dem is None and sim.get("dem", True):
+                dem = f"{results}/{site}/input/dem.tif"
         else:
             raise ConfigError(
                 "products: this version has no catalogue search/download yet; name local SAFE "
                 "products under `products:` (master, slave)"
             )
         looks = tuple(config["quicklook"]["looks"])
-        return cls(site, results, pol, keep, sources, looks)
+        return cls(site, results, pol, keep, sources, looks, master, dem)
 
     def source(self, product: str) -> str:
         try:
@@ -53,10 +59,21 @@ class Inputs:
         except KeyError:
             raise ConfigError(f"products: no product named {product}") from None
 
+    def geometry_dir(self) -> str:
+        return f"{self.results}/{self.site}/geometry/{self.master}"
+
     def targets(self) -> list[str]:
         pol = self.polarisation.lower()
-        return [
+        out = [
             f"{self.results}/{self.site}/quicklook/{name}_{pol}_ml.{ext}"
             for name in self.sources
             for ext in ("tif", "png")
         ]
+        out.append(f"{self.geometry_dir()}/doppler0.json")
+        if self.dem:
+            out += [f"{self.geometry_dir()}/{name}" for name in GEOMETRY_OUTPUTS]
+        return out
+
+
+GEOMETRY_OUTPUTS = ("dem_projection.tif", "height.tif", "xyz.tif", "simulated_amplitude.tif",
+                    "shadow.tif", "layover.tif", "simulated_amplitude.png")

@@ -21,6 +21,21 @@ rule simulate_product:
         "../../scripts/simulate_product.py"
 
 
+rule simulate_dem:
+    output:
+        f"{R}/{{site}}/input/dem.tif",
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    log:
+        f"logs/{{site}}/simulate_dem/dem.log",
+    benchmark:
+        f"benchmarks/{{site}}/simulate_dem/dem.tsv"
+    script:
+        "../../scripts/simulate_dem.py"
+
+
 rule unpack:
     input:
         lambda w: INPUTS.source(w.product),

@@ -61,37 +61,50 @@ def sample_dem(dem: Dem, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
 
 
 def radar_to_ground(dem: Dem, orbit: Orbit, grid: RadarGrid, line: np.ndarray, col: np.ndarray,
-                    tol_m: float = 0.01, max_iter: int = 30):
-    """Ground point seen at (line, col): ECEF xyz (n, 3), ellipsoidal height, and a converged flag.
+                    tol_m: float = 0.01, max_iter: int = 12):
+    """Ground point seen at (line, col): ECEF xyz (n, 3), ellipsoidal height, and a resolved flag.
 
-    Iterates h <- DEM(lon, lat of rdr2geo(line, col, h)); after 8 steps the update is
-    halved, which settles the oscillation met on slopes near layover.
+    Solves DEM(lon, lat of rdr2geo(line, col, h)) = h. A few fixed-point steps settle
+    most pixels; the rest (slopes facing the sensor, where the fixed point diverges, and
+    layover, where several heights qualify) are found by bisection between the DEM's
+    lowest and highest heights, which always brackets a solution. NaN where the DEM has
+    no height at the ground point (outside it).
     """
     line = np.asarray(line, dtype=np.float64).ravel()
     col = np.asarray(col, dtype=np.float64).ravel()
     t = grid.first_line_s + line * grid.line_interval_s
     r = (grid.near_range_time_s + col / grid.range_sampling_rate_hz) * C / 2.0
+
+    def misfit(idx, h):
+        xyz = rdr2geo(orbit, grid, t[idx], r[idx], h)
+        lon, lat, _ = ecef_to_geodetic(xyz)
+        return sample_dem(dem, lon, lat) - h
+
     h = np.full(line.size, float(np.nanmean(dem.height)))
     done = np.zeros(line.size, dtype=bool)
-    xyz = np.empty((line.size, 3))
-    for k in range(max_iter):
-        todo = ~done
-        xyz[todo] = rdr2geo(orbit, grid, t[todo], r[todo], h[todo])
-        lon, lat, _ = ecef_to_geodetic(xyz[todo])
-        h_dem = sample_dem(dem, lon, lat)
-        step = np.where(np.isfinite(h_dem), h_dem - h[todo], np.nan)
-        h_todo = h[todo] + (step if k < 8 else 0.5 * step)
-        converged = np.abs(step) < tol_m
-        idx = np.flatnonzero(todo)
-        h[idx] = h_todo
-        done[idx[converged | ~np.isfinite(step)]] = True
-        if done.all():
+    for _ in range(max_iter):
+        idx = np.flatnonzero(~done)
+        if idx.size == 0:
             break
-    ok = np.isfinite(h)
-    final = rdr2geo(orbit, grid, t[ok], r[ok], h[ok])
-    xyz[ok] = final
-    xyz[~ok] = np.nan
-    _, _, h_check = ecef_to_geodetic(xyz[ok]) if ok.any() else (None, None, np.empty(0))
-    converged = np.zeros(line.size, dtype=bool)
-    converged[ok] = np.abs(h_check - sample_dem(dem, *ecef_to_geodetic(xyz[ok])[:2])) < 10 * tol_m
-    return xyz, h, converged
+        step = misfit(idx, h[idx])
+        h[idx] += np.where(np.isfinite(step), step, 0.0)
+        done[idx[np.abs(step) < tol_m]] = True
+    idx = np.flatnonzero(~done)
+    if idx.size:
+        lo = np.full(idx.size, float(np.nanmin(dem.height)) - 1.0)
+        hi = np.full(idx.size, float(np.nanmax(dem.height)) + 1.0)
+        g_lo = misfit(idx, lo)  # > 0 wherever the DEM has data
+        for _ in range(int(np.ceil(np.log2((hi[0] - lo[0]) / tol_m))) + 1):
+            mid = 0.5 * (lo + hi)
+            g_mid = misfit(idx, mid)
+            same = np.sign(g_mid) == np.sign(g_lo)
+            lo = np.where(same, mid, lo)
+            g_lo = np.where(same, g_mid, g_lo)
+            hi = np.where(same, hi, mid)
+        h[idx] = 0.5 * (lo + hi)
+    xyz = rdr2geo(orbit, grid, t, r, h)
+    lon, lat, _ = ecef_to_geodetic(xyz)
+    resolved = np.abs(sample_dem(dem, lon, lat) - h) < 10 * tol_m
+    h[~resolved] = np.nan
+    xyz[~resolved] = np.nan
+    return xyz, h, resolved

@@ -120,10 +120,11 @@ def profile_points(dem: Dem, orbit: Orbit, grid: RadarGrid, first_line: int, n_l
                    oversample: int = 4) -> tuple[np.ndarray, np.ndarray]:
     """Azimuth times (n_lines,) and ECEF DEM-surface points (n_lines, n_points, 3) from near to far."""
     h_lo, h_hi = float(np.nanmin(dem.height)), float(np.nanmax(dem.height))
-    # flat-ellipsoid ranges that, raised by the terrain, cover every pixel of the line
+    # flat-ellipsoid ranges that, raised by the terrain, cover every pixel of the line: a point
+    # at height h comes back h·cos(θ) nearer than its foot on the ellipsoid (cos θ < 1)
     spacing = C / (2.0 * grid.range_sampling_rate_hz)
-    r_near = grid.near_range_time_s * C / 2.0 - max(h_hi, 0.0) - 10 * spacing
-    r_far = grid.near_range_time_s * C / 2.0 + n_cols * spacing + max(-h_lo, 0.0) + 10 * spacing
+    r_near = grid.near_range_time_s * C / 2.0 + min(h_lo, 0.0) - 10 * spacing
+    r_far = grid.near_range_time_s * C / 2.0 + n_cols * spacing + max(h_hi, 0.0) + 10 * spacing
     r = np.arange(r_near, r_far, spacing / oversample)
     lines = first_line + np.arange(n_lines)
     t = grid.first_line_s + lines * grid.line_interval_s

@@ -51,3 +51,12 @@ def line_blocks(height: int, lines: int) -> Iterator[tuple[int, int]]:
     """(first line, number of lines) covering 0..height in steps of `lines`."""
     for start in range(0, height, lines):
         yield start, min(lines, height - start)
+
+
+def read_xyz(path, window=None) -> np.ndarray:
+    """ECEF X/Y/Z (3, lines, cols) float64 from an xyz.tif (float32 offsets + XYZ_ORIGIN tag)."""
+    import rasterio
+
+    with rasterio.open(path) as src:
+        origin = np.array([float(v) for v in src.tags()["XYZ_ORIGIN"].split()])
+        return src.read(window=window).astype(np.float64) + origin[:, None, None]

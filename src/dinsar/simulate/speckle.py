@@ -140,6 +140,31 @@ def _upsample(coarse: np.ndarray, first: int, n: int, samples: int) -> np.ndarra
             + fy * (1 - fx) * coarse[y0 + 1, x0] + fy * fx * coarse[y0 + 1, x0 + 1])
 
 
+# Azimuth spectrum: zero-Doppler centred, 80 % of the PRF (a 33-tap Hamming-windowed sinc),
+# so that Doppler0 has a centroid to find, as in focused StripMap data.
+AZIMUTH_BANDWIDTH = 0.8
+_TAPS = np.sinc(AZIMUTH_BANDWIDTH * np.arange(-16, 17)) * np.hamming(33)
+_TAPS /= np.sqrt(np.sum(_TAPS**2))  # unit noise power after filtering
+
+
+def _azimuth_band_limited(seed: int, stream: int, first: int, n: int, samples: int) -> np.ndarray:
+    """Circular Gaussian noise (unit power) on lines first..first+n-1, low-passed along azimuth.
+
+    Each line's white noise comes from its own seeded generator, so any block of lines
+    (with its 16-line halo) is the same whatever the block size: generation streams.
+    """
+    half = len(_TAPS) // 2
+    rows = []
+    for line in range(first - half, first + n + half):
+        rng = np.random.default_rng([seed, stream, line + 2**31])
+        rows.append(rng.standard_normal(samples) + 1j * rng.standard_normal(samples))
+    white = np.asarray(rows) / np.sqrt(2)
+    out = np.zeros((n, samples), dtype=np.complex128)
+    for k, tap in enumerate(_TAPS):
+        out += tap * white[k:k + n]
+    return out
+
+
 def _to_cint16_range(z: np.ndarray) -> np.ndarray:
     return np.clip(np.round(z.real), -32768, 32767) + 1j * np.clip(np.round(z.imag), -32768, 32767)
 
@@ -154,12 +179,11 @@ def write_demo_product(out_dir: str | Path, size: tuple[int, int] = (1024, 1024)
 
     def blocks(img: SwathImage):
         pol_index = ["VV", "VH"].index(img.polarisation)
-        for k, first in enumerate(range(0, img.lines, BLOCK_LINES)):
+        for first in range(0, img.lines, BLOCK_LINES):
             n = min(BLOCK_LINES, img.lines - first)
-            rng = np.random.default_rng([seed, pol_index + 1, k])
-            amp = scale[img.polarisation] * np.sqrt(_upsample(pattern, first, n, img.samples) / 2)
-            z = amp * (rng.standard_normal((n, img.samples)) + 1j * rng.standard_normal((n, img.samples)))
-            yield first, _to_cint16_range(z)
+            amp = scale[img.polarisation] * np.sqrt(_upsample(pattern, first, n, img.samples))
+            noise = _azimuth_band_limited(seed, pol_index + 1, first, n, img.samples)
+            yield first, _to_cint16_range(amp * noise)
 
     orbit = imgs[0].absolute_orbit
     relative = (orbit - 73) % 175 + 1

@@ -1,0 +1,75 @@
+# Geometry of the master image: DEM projection (both ways), SAR amplitude simulation with
+# shadow/layover masks, and Doppler0 (DiapOTB SARDEMProjection, SARDEMToAmplitude, SARDoppler0).
+
+GEO = f"{R}/{{site}}/geometry/{{product}}"
+
+
+rule dem_projection:
+    input:
+        safe=f"{R}/{{site}}/products/{{product}}.SAFE",
+        dem=lambda w: INPUTS.dem,
+    output:
+        projection=f"{GEO}/dem_projection.tif",
+        height=f"{GEO}/height.tif",
+        xyz=f"{GEO}/xyz.tif",
+        sidecar=f"{GEO}/radar_grid.json",
+    params:
+        pol=config["polarisation"],
+        dem_vertical=config["dem_vertical"],
+        geoid_dir=config["geoid_dir"],
+    threads: 2
+    resources:
+        mem_mb=4000,
+        runtime=60,
+    log:
+        f"logs/{{site}}/dem_projection/{{product}}.log",
+    benchmark:
+        f"benchmarks/{{site}}/dem_projection/{{product}}.tsv"
+    script:
+        "../../scripts/dem_projection.py"
+
+
+rule simulate_amplitude:
+    input:
+        safe=f"{R}/{{site}}/products/{{product}}.SAFE",
+        dem=lambda w: INPUTS.dem,
+    output:
+        amplitude=f"{GEO}/simulated_amplitude.tif",
+        shadow=f"{GEO}/shadow.tif",
+        layover=f"{GEO}/layover.tif",
+        png=f"{GEO}/simulated_amplitude.png",
+    params:
+        pol=config["polarisation"],
+        dem_vertical=config["dem_vertical"],
+        geoid_dir=config["geoid_dir"],
+        oversample=config["geometry"]["oversample"],
+    threads: 2
+    resources:
+        mem_mb=4000,
+        runtime=60,
+    log:
+        f"logs/{{site}}/simulate_amplitude/{{product}}.log",
+    benchmark:
+        f"benchmarks/{{site}}/simulate_amplitude/{{product}}.tsv"
+    script:
+        "../../scripts/simulate_amplitude.py"
+
+
+rule doppler0:
+    input:
+        safe=f"{R}/{{site}}/products/{{product}}.SAFE",
+    output:
+        f"{GEO}/doppler0.json",
+    params:
+        pol=config["polarisation"],
+        blocks=config["geometry"]["doppler_blocks"],
+    threads: 2
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    log:
+        f"logs/{{site}}/doppler0/{{product}}.log",
+    benchmark:
+        f"benchmarks/{{site}}/doppler0/{{product}}.tsv"
+    script:
+        "../../scripts/doppler0.py"
