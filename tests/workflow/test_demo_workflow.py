@@ -33,7 +33,15 @@ def test_demo_workflow_and_rerun(tmp_path):
         amp = ql.read(1)
     # the demo's VV speckle has an amplitude scale of 60 DN over a log-normal pattern
     assert np.all(amp > 0) and 20 < np.median(amp) < 200
-    for rule in ("simulate_product", "unpack", "quicklook"):
+    geometry = site / "geometry" / safe.stem
+    for name in ("dem_projection.tif", "height.tif", "xyz.tif", "simulated_amplitude.tif", "shadow.tif",
+                 "layover.tif", "simulated_amplitude.png", "doppler0.json", "radar_grid.json"):
+        assert (geometry / name).is_file(), name
+    with rasterio.open(geometry / "height.tif") as src:
+        height, flag = src.read()
+    assert np.all(flag == 0) and 1000 < np.nanmin(height) < np.nanmax(height) < 2700  # on the volcano
+    for rule in ("simulate_product", "simulate_dem", "unpack", "quicklook", "dem_projection",
+                 "simulate_amplitude", "doppler0"):
         assert list((tmp_path / "logs" / "demo" / rule).glob("*.log"))
         assert list((tmp_path / "benchmarks" / "demo" / rule).glob("*.tsv"))
     # a second run has nothing to do
