@@ -64,11 +64,11 @@ def radar_to_ground(dem: Dem, orbit: Orbit, grid: RadarGrid, line: np.ndarray, c
                     tol_m: float = 0.01, max_iter: int = 12):
     """Ground point seen at (line, col): ECEF xyz (n, 3), ellipsoidal height, and a resolved flag.
 
-    Solves DEM(lon, lat of rdr2geo(line, col, h)) = h. A few fixed-point steps settle
-    most pixels; the rest (slopes facing the sensor, where the fixed point diverges, and
-    layover, where several heights qualify) are found by bisection between the DEM's
-    lowest and highest heights, which always brackets a solution. NaN where the DEM has
-    no height at the ground point (outside it).
+    Solves g(h) = DEM(lon, lat of rdr2geo(line, col, h)) - h = 0 by the secant method,
+    which settles most pixels in a few steps; the rest (layover, where several heights
+    qualify, and secant steps thrown off by DEM kinks) are found by bisection between the
+    DEM's lowest and highest heights, which always brackets a solution. NaN where the DEM
+    has no height at the ground point (outside it).
     """
     line = np.asarray(line, dtype=np.float64).ravel()
     col = np.asarray(col, dtype=np.float64).ravel()
@@ -80,15 +80,25 @@ def radar_to_ground(dem: Dem, orbit: Orbit, grid: RadarGrid, line: np.ndarray, c
         lon, lat, _ = ecef_to_geodetic(xyz)
         return sample_dem(dem, lon, lat) - h
 
-    h = np.full(line.size, float(np.nanmean(dem.height)))
-    done = np.zeros(line.size, dtype=bool)
+    h_min, h_max = float(np.nanmin(dem.height)) - 1.0, float(np.nanmax(dem.height)) + 1.0
+    # secant iterations on g(h) = DEM - h, started from one fixed-point step
+    h0 = np.full(line.size, float(np.nanmean(dem.height)))
+    g0 = misfit(np.arange(line.size), h0)
+    h = np.clip(h0 + np.where(np.isfinite(g0), g0, 0.0), h_min, h_max)
+    done = np.abs(g0) < tol_m
+    h[done] = h0[done]
     for _ in range(max_iter):
         idx = np.flatnonzero(~done)
         if idx.size == 0:
             break
-        step = misfit(idx, h[idx])
-        h[idx] += np.where(np.isfinite(step), step, 0.0)
-        done[idx[np.abs(step) < tol_m]] = True
+        g1 = misfit(idx, h[idx])
+        done[idx[np.abs(g1) < tol_m]] = True
+        denom = g1 - g0[idx]
+        dh = h[idx] - h0[idx]
+        ok = np.isfinite(g1) & (np.abs(denom) > 1e-12)
+        step = np.where(ok, -g1 * dh / np.where(ok, denom, 1.0), 0.0)
+        h0[idx], g0[idx] = h[idx], g1
+        h[idx] = np.clip(h[idx] + np.where(np.abs(g1) < tol_m, 0.0, step), h_min, h_max)
     idx = np.flatnonzero(~done)
     if idx.size:
         lo = np.full(idx.size, float(np.nanmin(dem.height)) - 1.0)
