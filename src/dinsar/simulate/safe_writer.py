@@ -206,8 +206,14 @@ def manifest_xml(imgs: list[SwathImage], relative_orbit: int, files: list[str]) 
 
 
 def write_measurement(path: Path, img: SwathImage, blocks) -> None:
-    """A CInt16 TIFF written by blocks of lines; `blocks` yields (first line, complex array)."""
+    """A CInt16 TIFF written by blocks of lines; `blocks` yields (first line, complex array),
+    or is the path of a TIFF already written, which is moved here and given the GCPs."""
     gcps, crs = raster.gcps_from_grid(img.grid)
+    if isinstance(blocks, str | Path):
+        os.replace(blocks, path)
+        with rasterio.open(path, "r+") as dst:
+            dst.gcps = (gcps, crs)
+        return
     profile = dict(driver="GTiff", height=img.lines, width=img.samples, count=1, dtype="complex_int16",
                    tiled=False, blockysize=1)
     with rasterio.open(path, "w", **profile) as dst:

@@ -1,0 +1,157 @@
+"""The simulator's own geometry: plain numpy float64, sharing no code with dinsar.geometry.
+
+The processing chain is checked against products made with this module, so it
+must not reuse the chain's orbit interpolation, solvers or ellipsoid code:
+orbits here are least-squares polynomials (numpy.polynomial) through the
+positions, zero-Doppler times come from Newton steps on (X - P)·V, ground
+points from Newton steps on the look angle, and geodetic conversions from PROJ.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from pyproj import Transformer
+
+C = 299_792_458.0
+_TO_GEO = Transformer.from_crs("EPSG:4978", "EPSG:4979", always_xy=True)
+_TO_ECEF = Transformer.from_crs("EPSG:4979", "EPSG:4978", always_xy=True)
+
+
+def to_geodetic(xyz: np.ndarray):
+    lon, lat, h = _TO_GEO.transform(xyz[..., 0], xyz[..., 1], xyz[..., 2])
+    return np.asarray(lon), np.asarray(lat), np.asarray(h)
+
+
+def to_ecef(lon, lat, h) -> np.ndarray:
+    x, y, z = _TO_ECEF.transform(lon, lat, h)
+    return np.stack([np.asarray(x), np.asarray(y), np.asarray(z)], -1)
+
+
+class PolyOrbit:
+    """Positions as one polynomial per axis in seconds since `epoch` (a least-squares fit)."""
+
+    def __init__(self, t_s: np.ndarray, position: np.ndarray, epoch: np.datetime64, degree: int = 9):
+        self.epoch = epoch
+        self.t0 = float(np.mean(t_s))
+        self.span = (float(t_s[0]), float(t_s[-1]))
+        self.scale = 0.5 * (t_s[-1] - t_s[0])
+        u = (t_s - self.t0) / self.scale
+        deg = min(degree, len(t_s) - 1)
+        self.pos = [np.polynomial.Polynomial.fit(u, position[:, k], deg, domain=[-1, 1]) for k in range(3)]
+        self.vel = [p.deriv() for p in self.pos]
+        self.acc = [p.deriv(2) for p in self.pos]
+
+    def _eval(self, polys, t, power):
+        u = (np.asarray(t, dtype=np.float64) - self.t0) / self.scale
+        return np.stack([p(u) for p in polys], -1) / self.scale**power
+
+    def position(self, t):
+        return self._eval(self.pos, t, 0)
+
+    def velocity(self, t):
+        return self._eval(self.vel, t, 1)
+
+    def acceleration(self, t):
+        return self._eval(self.acc, t, 2)
+
+
+def zero_doppler(orbit: PolyOrbit, xyz: np.ndarray, t_guess: np.ndarray | float, iterations: int = 8):
+    """Time (s since epoch) at which (X - P(t))·V(t) = 0, and the range then."""
+    t = np.broadcast_to(np.asarray(t_guess, dtype=np.float64), xyz.shape[:-1]).copy()
+    for _ in range(iterations):
+        d = xyz - orbit.position(t)
+        v = orbit.velocity(t)
+        f = np.sum(d * v, -1)
+        df = -np.sum(v * v, -1) + np.sum(d * orbit.acceleration(t), -1)
+        t -= f / df
+    return t, np.linalg.norm(xyz - orbit.position(t), axis=-1)
+
+
+def ground_point(orbit: PolyOrbit, t: np.ndarray, slant_range: np.ndarray, height: np.ndarray,
+                 iterations: int = 4) -> np.ndarray:
+    """ECEF point at zero Doppler, range slant_range, geodetic height `height`, right looking.
+
+    The look vector is -cosθ·up + sinθ·side in the plane normal to the velocity; θ is
+    found by Newton steps on the distance to an ellipsoid inflated by a height offset,
+    which is then corrected until PROJ's geodetic height of the point is `height`.
+    """
+    a_wgs, b_wgs = 6378137.0, 6356752.314245179
+    p, v = orbit.position(t), orbit.velocity(t)
+    vh = v / np.linalg.norm(v, axis=-1, keepdims=True)
+    up = p - np.sum(p * vh, -1, keepdims=True) * vh
+    up /= np.linalg.norm(up, axis=-1, keepdims=True)
+    side = np.cross(vh, up)
+    r = np.asarray(slant_range, dtype=np.float64)
+    h_target = np.broadcast_to(np.asarray(height, dtype=np.float64), r.shape)
+    offset = h_target.copy()
+    norm_up = np.linalg.norm(p, axis=-1)
+    theta = np.arccos(np.clip((norm_up**2 + r**2 - (a_wgs + h_target) ** 2) / (2 * norm_up * r), -1, 1))
+    for _ in range(iterations):
+        a, b = a_wgs + offset, b_wgs + offset
+        for _ in range(8):
+            look = -np.cos(theta)[..., None] * up + np.sin(theta)[..., None] * side
+            x = p + r[..., None] * look
+            g = (x[..., 0] ** 2 + x[..., 1] ** 2) / a**2 + x[..., 2] ** 2 / b**2 - 1
+            dx = r[..., None] * (np.sin(theta)[..., None] * up + np.cos(theta)[..., None] * side)
+            dg = (2 * (x[..., 0] * dx[..., 0] + x[..., 1] * dx[..., 1]) / a**2
+                  + 2 * x[..., 2] * dx[..., 2] / b**2)
+            theta = theta - g / dg
+        _, _, h_now = to_geodetic(x)
+        offset = offset + (h_target - h_now)
+    return x
+
+
+def bilinear(grid: np.ndarray, x0: float, y0: float, dx: float, dy: float, x, y) -> np.ndarray:
+    """Bilinear interpolation of grid (rows along y) at (x, y); NaN outside."""
+    fx, fy = (np.asarray(x) - x0) / dx, (np.asarray(y) - y0) / dy
+    j, i = np.floor(fx).astype(int), np.floor(fy).astype(int)
+    inside = (j >= 0) & (i >= 0) & (j < grid.shape[1] - 1) & (i < grid.shape[0] - 1)
+    j, i = np.where(inside, j, 0), np.where(inside, i, 0)
+    wx, wy = fx - j, fy - i
+    out = ((1 - wy) * ((1 - wx) * grid[i, j] + wx * grid[i, j + 1])
+           + wy * ((1 - wx) * grid[i + 1, j] + wx * grid[i + 1, j + 1]))
+    return np.where(inside, out, np.nan)
+
+
+A_WGS84, F_WGS84 = 6378137.0, 1 / 298.257223563
+E2_WGS84 = F_WGS84 * (2 - F_WGS84)
+
+
+def llh_to_xyz(lon_deg, lat_deg, h) -> np.ndarray:
+    lon, lat = np.radians(lon_deg), np.radians(lat_deg)
+    n = A_WGS84 / np.sqrt(1 - E2_WGS84 * np.sin(lat) ** 2)
+    return np.stack([(n + h) * np.cos(lat) * np.cos(lon), (n + h) * np.cos(lat) * np.sin(lon),
+                     (n * (1 - E2_WGS84) + h) * np.sin(lat)], -1)
+
+
+def ground_on_surface(orbit: PolyOrbit, t: np.ndarray, slant_range: np.ndarray, height_at, lon0, lat0,
+                      iterations: int = 8, step_deg: float = 1e-6):
+    """Point of the surface h = height_at(lon, lat) at zero Doppler and range slant_range from P(t).
+
+    2-D Newton on (lon, lat) with a finite-difference Jacobian of
+    F = (|X - P| - R, (X - P)·V/|V|), X = llh_to_xyz(lon, lat, height_at(lon, lat)).
+    Returns lon, lat, h, X.
+    """
+    p, v = orbit.position(t), orbit.velocity(t)
+    vh = v / np.linalg.norm(v, axis=-1, keepdims=True)
+    lon, lat = np.array(lon0, dtype=np.float64), np.array(lat0, dtype=np.float64)
+
+    def residual(lo, la):
+        x = llh_to_xyz(lo, la, height_at(lo, la))
+        d = x - p
+        return np.linalg.norm(d, axis=-1) - slant_range, np.sum(d * vh, -1)
+
+    for _ in range(iterations):
+        f1, f2 = residual(lon, lat)
+        a1, a2 = residual(lon + step_deg, lat)
+        b1, b2 = residual(lon, lat + step_deg)
+        j11, j21 = (a1 - f1) / step_deg, (a2 - f2) / step_deg
+        j12, j22 = (b1 - f1) / step_deg, (b2 - f2) / step_deg
+        det = j11 * j22 - j12 * j21
+        dlon = (-f1 * j22 + f2 * j12) / det
+        dlat = (-j11 * f2 + j21 * f1) / det
+        lon, lat = lon + dlon, lat + dlat
+        if np.nanmax(np.abs(f1)) < 1e-5 and np.nanmax(np.abs(f2)) < 1e-5:
+            break
+    h = height_at(lon, lat)
+    return lon, lat, h, llh_to_xyz(lon, lat, h)

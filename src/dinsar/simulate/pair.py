@@ -1,0 +1,571 @@
+"""A simulated Sentinel-1 StripMap interferometric pair with known truth (`dinsar simulate`).
+
+Geometry: a real Sentinel-1 orbit (EOF) rotated about the Earth's axis and shifted
+in time so that the scene falls on the DEM; without it, an analytic circular orbit.
+The slave pass is the master trajectory offset by a perpendicular baseline,
+`days` later. Scene: one scatterer per master pixel (and a margin) on the DEM
+surface, with circular Gaussian reflectivity correlated between passes at the
+configured coherence, intensity ∝ cot(local incidence) (the SAR simulation's
+law), the exact two-way range phase of each pass, a Mogi source moving the
+ground between passes, an optional turbulent phase screen, thermal noise, and a
+known misregistration of the slave on top of the geometric offsets. Both SLCs
+are the scatterer field convolved with a band-limited impulse response.
+
+All geometry here is the simulator's own (dinsar.simulate.geometry, numpy).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import rasterio
+
+from dinsar.io import raster
+from dinsar.io.annotation import GeolocationGrid
+from dinsar.simulate import geometry as sg
+from dinsar.simulate.dem import SUMMIT_LON_LAT
+from dinsar.simulate.mogi import Mogi, enu_to_ecef
+from dinsar.simulate.orbit import CircularOrbit
+from dinsar.simulate.safe_writer import SwathImage
+from dinsar.simulate.synthesis import power_gain, splat
+
+log = logging.getLogger(__name__)
+
+C = sg.C
+RADAR_FREQUENCY_HZ = 5.405000454334350e09
+WAVELENGTH_M = C / RADAR_FREQUENCY_HZ
+# StripMap S4-like timing (approximate: near incidence ~36°, 64.3 MHz sampling, 1.67 kHz PRF)
+S4_TIMING = dict(azimuth_time_interval_s=6.0e-4, range_sampling_rate_hz=6.434523812571428e07,
+                 slant_range_time_s=5.80e-3)
+BANDWIDTH_AZ, BANDWIDTH_RG = 0.8, 0.85  # processed bandwidths / sampling rates
+DN_SCALE = 60.0  # CInt16 amplitude of unit reflectivity on flat ground
+S1A_ORBIT_1 = np.datetime64("2014-04-03T00:00:00")
+
+
+@dataclass
+class PairConfig:
+    size: tuple[int, int] = (1024, 1024)
+    seed: int = 1
+    start_time: str = "2016-08-18T14:22:05"
+    days: int = 12
+    baseline_m: float = 100.0
+    coherence: float = 0.9
+    snr_db: float | None = 20.0
+    mogi: dict = field(default_factory=lambda: {"lon": SUMMIT_LON_LAT[0] + 0.01, "lat": SUMMIT_LON_LAT[1],
+                                               "depth_m": 2500.0, "dvolume_m3": 2.0e6})
+    atmosphere_rms_rad: float = 0.0
+    # slave misregistration (lines, columns): constant, per master line, per master column
+    misregistration: dict = field(default_factory=lambda: {"line": [0.31, 2e-5, -1e-5],
+                                                          "col": [-0.22, 1e-5, 3e-5]})
+    orbit_file: str | None = None
+    # the slave starts later (lines) and its near range is farther (samples): annotated offsets
+    slave_shift: tuple[float, float] = (3.4, 5.7)
+    target: tuple[float, float] | None = None  # lon/lat of the scene centre (default: near the summit)
+    as_zip: bool = False
+
+    @classmethod
+    def from_dict(cls, d: dict) -> PairConfig:
+        known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
+        if "size" in known:
+            known["size"] = tuple(int(v) for v in known["size"])
+        if "slave_shift" in known:
+            known["slave_shift"] = tuple(float(v) for v in known["slave_shift"])
+        if "target" in known and known["target"] is not None:
+            known["target"] = tuple(float(v) for v in known["target"])
+        return cls(**known)
+
+
+# ---------------------------------------------------------------------------------------------- orbit
+
+
+def _real_orbit_segment(path: Path):
+    from dinsar.io.eof import read_eof  # reading a file format is not geometry
+
+    sv = read_eof(path)
+    t = (sv.time - sv.time[0]) / np.timedelta64(1, "ns") * 1e-9
+    return t, sv.position, sv.velocity
+
+
+def _rotate_z(v: np.ndarray, angle: float) -> np.ndarray:
+    c, s = np.cos(angle), np.sin(angle)
+    return np.stack([c * v[..., 0] - s * v[..., 1], s * v[..., 0] + c * v[..., 1], v[..., 2]], -1)
+
+
+def _mid_ground(orbit: sg.PolyOrbit, t: float, mid_range: float, height: float):
+    x = sg.ground_point(orbit, np.array([t]), np.array([mid_range]), np.array([height]))
+    lon, lat, _ = sg.to_geodetic(x)
+    return float(lon[0]), float(lat[0])
+
+
+def place_orbit(cfg: PairConfig, target: tuple[float, float], height: float, mid_range: float):
+    """State vectors (t since epoch, ECEF position, velocity) every 10 s, ±8 min around the scene
+    centre, which is seen at mid range at t = 0. Returns (t, pos, vel, source)."""
+    path = Path(cfg.orbit_file) if cfg.orbit_file else None
+    if path is not None and path.is_file():
+        t_all, pos_all, _ = _real_orbit_segment(path)
+        lat_sat = sg.to_geodetic(pos_all)[1]
+        ascending = np.gradient(lat_sat) > 0
+        # start where the ascending sub-satellite track passes ~1° south of the target
+        cand = np.flatnonzero(ascending & (np.abs(lat_sat - (target[1] - 1.0)) < 1.5))
+        if cand.size == 0:
+            raise ValueError(f"{path}: no ascending pass near latitude {target[1]}")
+        t_star = float(t_all[cand[len(cand) // 2]])
+        for _ in range(8):  # secant on time: mid-range ground latitude = target latitude
+            near = np.abs(t_all - t_star) <= 90
+            local = sg.PolyOrbit(t_all[near], pos_all[near], np.datetime64("2000-01-01"))
+            lon0, lat0 = _mid_ground(local, t_star, mid_range, height)
+            lon1, lat1 = _mid_ground(local, t_star + 1.0, mid_range, height)
+            t_star += (target[1] - lat0) / (lat1 - lat0)
+        near = np.abs(t_all - t_star) <= 90
+        local = sg.PolyOrbit(t_all[near], pos_all[near], np.datetime64("2000-01-01"))
+        lon0, _ = _mid_ground(local, t_star, mid_range, height)
+        angle = np.radians(target[0] - lon0)
+        keep = np.abs(t_all - t_star) <= 480
+        t = t_all[keep] - t_star
+        pos = _rotate_z(pos_all[keep], angle)
+        # velocities consistent with the positions (derivative of local fits every 10 s)
+        vel = np.array([sg.PolyOrbit(t[max(0, k - 8):k + 9], pos[max(0, k - 8):k + 9],
+                                     np.datetime64("2000-01-01")).velocity(t[k]) for k in range(len(t))])
+        return t, pos, vel, f"{path.name} rotated by {np.degrees(angle):.4f}° about the Earth's axis"
+    log.warning("no real orbit file (%s): analytic circular orbit", cfg.orbit_file)
+    raan = np.radians(target[0] - 6.0)
+    u0 = np.arcsin(np.sin(np.radians(target[1])) / np.sin(np.radians(98.18)))
+    for _ in range(6):
+        orbit = CircularOrbit(raan, u0)
+        tt = np.arange(-90.0, 91.0, 10.0)
+        p, _ = orbit.state(tt)
+        lon, lat = _mid_ground(sg.PolyOrbit(tt, p, np.datetime64("2000-01-01")), 0.0, mid_range, height)
+        raan += np.radians(target[0] - lon)
+        u0 += np.radians(target[1] - lat) / np.sin(np.radians(98.18))
+    t = np.arange(-480.0, 481.0, 10.0)
+    pos, vel = CircularOrbit(raan, u0).state(t)
+    return t, pos, vel, "analytic circular orbit (no real orbit file found)"
+
+
+def baseline_offset(pos: np.ndarray, vel: np.ndarray, look_angle: float, b_perp: float) -> np.ndarray:
+    """Offset vectors of b_perp metres perpendicular to the line of sight, in each zero-Doppler plane."""
+    vh = vel / np.linalg.norm(vel, axis=-1, keepdims=True)
+    up = pos - np.sum(pos * vh, -1, keepdims=True) * vh
+    up /= np.linalg.norm(up, axis=-1, keepdims=True)
+    side = np.cross(vh, up)
+    return b_perp * (np.sin(look_angle) * up + np.cos(look_angle) * side)
+
+
+# ---------------------------------------------------------------------------------------------- passes
+
+
+@dataclass
+class Pass:
+    mission: str
+    epoch: np.datetime64  # t = 0 of the orbit polynomial
+    orbit: sg.PolyOrbit
+    sv_t: np.ndarray
+    sv_pos: np.ndarray
+    sv_vel: np.ndarray
+    first_line_s: float
+    near_range_time_s: float
+    ati: float = S4_TIMING["azimuth_time_interval_s"]
+    fs: float = S4_TIMING["range_sampling_rate_hz"]
+
+    def time(self, t_s: float | np.ndarray) -> np.datetime64:
+        return self.epoch + (np.asarray(t_s) * 1e9).round().astype("m8[ns]")
+
+
+class DemSampler:
+    """Bilinear heights of a Dem (ellipsoidal) at lon/lat, numpy only (NaN outside)."""
+
+    def __init__(self, dem):
+        if not dem.crs.is_geographic:
+            raise ValueError("the simulator needs a DEM in geographic coordinates")
+        t = dem.transform
+        self.grid, self.x0, self.y0, self.dx, self.dy = dem.height, t.c + t.a / 2, t.f + t.e / 2, t.a, t.e
+
+    def __call__(self, lon, lat):
+        return sg.bilinear(self.grid, self.x0, self.y0, self.dx, self.dy, lon, lat)
+
+
+@dataclass
+class Scene:
+    cfg: PairConfig
+    master: Pass
+    slave: Pass
+    dem: DemSampler
+    mogi: Mogi
+    look_angle: float
+    margin: int
+    flat_cot: float  # cot(incidence) at mid range on flat ground: intensity normalisation
+    aps: np.ndarray | None = None  # coarse atmospheric phase grid (rad) over master lines/cols
+
+    def misregistration(self, ll, cc):
+        a, b = self.cfg.misregistration["line"], self.cfg.misregistration["col"]
+        return a[0] + a[1] * ll + a[2] * cc, b[0] + b[1] * ll + b[2] * cc
+
+    def block(self, lines: np.ndarray, cols: np.ndarray, lon0, lat0) -> dict:
+        """Everything about the scatterers at master pixels lines × cols (2-D arrays out)."""
+        m, s = self.master, self.slave
+        ll, cc = np.meshgrid(lines.astype(np.float64), cols.astype(np.float64), indexing="ij")
+        t_m = m.first_line_s + ll * m.ati
+        r_m = (m.near_range_time_s + cc / m.fs) * C / 2
+        lon, lat, h, x = sg.ground_on_surface(m.orbit, t_m, r_m, self.dem, lon0, lat0)
+        # local incidence: surface normal from the DEM's gradient, against the direction to the sensor
+        e = 1e-4
+        metres_per_deg_lon = 111_320.0 * np.cos(np.radians(lat))
+        dzdx = (self.dem(lon + e, lat) - self.dem(lon - e, lat)) / (2 * e * metres_per_deg_lon)
+        dzdy = (self.dem(lon, lat + e) - self.dem(lon, lat - e)) / (2 * e * 110_574.0)
+        normal = enu_to_ecef(lon, lat, np.stack([-dzdx, -dzdy, np.ones_like(dzdx)], -1))
+        normal /= np.linalg.norm(normal, axis=-1, keepdims=True)
+        to_sat = m.orbit.position(t_m) - x
+        r_check = np.linalg.norm(to_sat, axis=-1)
+        cos_loc = np.sum(to_sat * normal, -1) / r_check
+        theta_loc = np.arccos(np.clip(cos_loc, -1, 1))
+        intensity = np.cos(theta_loc) / np.sin(np.clip(theta_loc, np.radians(5), None)) / self.flat_cot
+        intensity = np.where(cos_loc > 0, intensity, 0.0)
+        # deformation between passes, and the slave's view of the moved ground
+        u = enu_to_ecef(lon, lat, self.mogi.enu(lon, lat))
+        xs = x + u
+        t_s, r_s = sg.zero_doppler(s.orbit, xs, t_m + (s.first_line_s - m.first_line_s))
+        sat_s = s.orbit.position(t_s)
+        los_s = (sat_s - xs) / np.linalg.norm(sat_s - xs, axis=-1, keepdims=True)
+        d_los = np.sum(u * los_s, -1)  # toward the slave satellite, metres
+        dl, dc = self.misregistration(ll, cc)
+        line_s = (t_s - s.first_line_s) / s.ati + dl
+        col_s = (2 * r_s / C - s.near_range_time_s) * s.fs + dc
+        phase_m = np.mod(-4 * np.pi * r_m / WAVELENGTH_M, 2 * np.pi)
+        phase_s = np.mod(-4 * np.pi * r_s / WAVELENGTH_M, 2 * np.pi)
+        if self.aps is not None:
+            phase_s = phase_s + _bilinear_grid(self.aps, ll, cc, self.cfg.size, self.margin)
+        return dict(lon=lon, lat=lat, h=h, x=x, r_m=r_m, r_check=r_check, intensity=intensity,
+                    line_s=line_s, col_s=col_s, d_los=d_los, phase_m=phase_m, phase_s=phase_s, t_s=t_s,
+                    r_s=r_s)
+
+
+def _bilinear_grid(grid, ll, cc, size, margin):
+    """Bilinear interpolation of a coarse grid spanning lines/cols -margin..size+margin."""
+    gy = (ll + margin) / (size[0] + 2 * margin) * (grid.shape[0] - 1)
+    gx = (cc + margin) / (size[1] + 2 * margin) * (grid.shape[1] - 1)
+    return sg.bilinear(grid, 0.0, 0.0, 1.0, 1.0, np.clip(gx, 0, grid.shape[1] - 1.001),
+                       np.clip(gy, 0, grid.shape[0] - 1.001))
+
+
+def _turbulence(shape, rms, seed) -> np.ndarray:
+    """A power-law (Kolmogorov-like, -8/3) random screen on a coarse grid, scaled to `rms` radians."""
+    rng = np.random.default_rng([seed, 99])
+    ky = np.fft.fftfreq(shape[0])[:, None]
+    kx = np.fft.fftfreq(shape[1])[None, :]
+    k = np.hypot(kx, ky)
+    k[0, 0] = np.inf
+    spectrum = k ** (-8 / 6) * (rng.standard_normal(shape) + 1j * rng.standard_normal(shape))
+    screen = np.fft.ifft2(spectrum).real
+    screen -= screen.mean()
+    return screen * rms / screen.std()
+
+
+# ---------------------------------------------------------------------------------------------- names
+
+
+def _absolute_orbit(t: np.datetime64) -> int:
+    return int((t - S1A_ORBIT_1) / np.timedelta64(1, "s") / (12 * 86400 / 175)) + 1
+
+
+def _master_epoch(cfg: PairConfig) -> np.datetime64:
+    return np.datetime64(cfg.start_time, "ns") + np.timedelta64(
+        int(round((cfg.size[0] - 1) / 2 * S4_TIMING["azimuth_time_interval_s"] * 1e9)), "ns")
+
+
+def _name(first: np.datetime64, lines: int, key: str) -> str:
+    last = first + np.timedelta64(int(lines * S4_TIMING["azimuth_time_interval_s"] * 1e9), "ns")
+    orbit = _absolute_orbit(first)
+    crc = zlib.crc32(key.encode()) & 0xFFFF
+    fmt = "%Y%m%dT%H%M%S"
+    return (f"S1A_S4_SLC__1SDV_{np.datetime64(first, 's').item().strftime(fmt)}_"
+            f"{np.datetime64(last, 's').item().strftime(fmt)}_{orbit:06d}_{orbit % 0xFFFFFF:06X}_{crc:04X}")
+
+
+def pair_names(cfg: PairConfig) -> tuple[str, str]:
+    """Product names of the pair, known from the config alone (Snakemake needs them up front)."""
+    key = f"{cfg.start_time}{tuple(cfg.size)}{cfg.days}"
+    first_m = np.datetime64(cfg.start_time, "ns")
+    first_s = first_m + np.timedelta64(cfg.days, "D") + np.timedelta64(
+        int(cfg.slave_shift[0] * S4_TIMING["azimuth_time_interval_s"] * 1e9), "ns")
+    return _name(first_m, cfg.size[0], key + "m"), _name(first_s, cfg.size[0], key + "s")
+
+
+# ---------------------------------------------------------------------------------------------- writing
+
+
+def _grid_nodes(p: Pass, lines: int, cols: int, dem: DemSampler, lon0: float, lat0: float) -> GeolocationGrid:
+    ln = np.unique(np.linspace(0, lines - 1, 10).round().astype(int))
+    px = np.unique(np.linspace(0, cols - 1, 10).round().astype(int))
+    ll, pp = (a.ravel() for a in np.meshgrid(ln, px, indexing="ij"))
+    t = p.first_line_s + ll * p.ati
+    tau = p.near_range_time_s + pp / p.fs
+    lon, lat, h, x = sg.ground_on_surface(p.orbit, t, tau * C / 2, dem, np.full(t.shape, lon0),
+                                          np.full(t.shape, lat0), iterations=20)
+    up = sg.llh_to_xyz(lon, lat, h + 1.0) - x  # the ellipsoid normal
+    to_sat = p.orbit.position(t) - x
+    inc = np.degrees(np.arccos(np.sum(up * to_sat, -1) / np.linalg.norm(to_sat, axis=-1)))
+    return GeolocationGrid(p.time(t).astype("M8[ns]"), tau, ll, pp, lat, lon, h, inc)
+
+
+def _swath_image(p: Pass, pol: str, cfg: PairConfig, grid: GeolocationGrid, sv_window) -> SwathImage:
+    lines, cols = cfg.size
+    t_mid = p.first_line_s + lines / 2 * p.ati
+    pos, vel = p.orbit.position(t_mid), p.orbit.velocity(t_mid)
+    lon, lat, _ = sg.to_geodetic(pos)
+    east = np.array([-np.sin(np.radians(lon)), np.cos(np.radians(lon)), 0.0])
+    north = np.array([-np.sin(np.radians(lat)) * np.cos(np.radians(lon)),
+                      -np.sin(np.radians(lat)) * np.sin(np.radians(lon)), np.cos(np.radians(lat))])
+    v = float(np.linalg.norm(vel))
+    v_ground = v * 6_371_000.0 / float(np.linalg.norm(pos))
+    tau = p.near_range_time_s + np.array([0.0, 0.5, 1.0]) * cols / p.fs
+    fm = np.polynomial.polynomial.polyfit(tau - p.near_range_time_s,
+                                          -2 * v * v_ground / (WAVELENGTH_M * tau * C / 2), 2)
+    keep = sv_window
+    return SwathImage(
+        mission=p.mission, mode="SM", swath="S4", polarisation=pol, first_line_time=p.time(p.first_line_s),
+        azimuth_time_interval_s=p.ati, slant_range_time_s=p.near_range_time_s, range_sampling_rate_hz=p.fs,
+        radar_frequency_hz=RADAR_FREQUENCY_HZ, lines=lines, samples=cols,
+        absolute_orbit=_absolute_orbit(p.time(p.first_line_s)), pass_direction="Ascending",
+        heading_deg=float(np.degrees(np.arctan2(vel @ east, vel @ north))),
+        incidence_mid_deg=float(np.median(grid.incidence_angle)), range_pixel_spacing_m=C / (2 * p.fs),
+        azimuth_pixel_spacing_m=v_ground * p.ati, sv_time=p.time(p.sv_t[keep]).astype("M8[ns]"),
+        sv_position=p.sv_pos[keep], sv_velocity=p.sv_vel[keep], grid=grid,
+        dc_t0=p.near_range_time_s, fm_poly=tuple(fm),
+    )
+
+
+def _scene(cfg: PairConfig, dem_path: Path) -> Scene:
+    from dinsar.geometry.dem import load_for_scene  # datum handling only
+
+    lines, cols = cfg.size
+    mogi = Mogi(**cfg.mogi)
+    target = cfg.target or (mogi.lon, mogi.lat)
+    half_m = max(lines * 4.5, cols * 4.5) / 2 + 5000.0
+    half_deg = half_m / 110_000.0
+    dem = load_for_scene(dem_path, (target[0] - half_deg, target[1] - half_deg, target[0] + half_deg,
+                                    target[1] + half_deg), margin_deg=0.0)
+    sampler = DemSampler(dem)
+    height = float(sampler(np.array([target[0]]), np.array([target[1]]))[0])
+    tau0 = S4_TIMING["slant_range_time_s"]
+    fs = S4_TIMING["range_sampling_rate_hz"]
+    ati = S4_TIMING["azimuth_time_interval_s"]
+    mid_range = (tau0 + cols / 2 / fs) * C / 2
+    t, pos, vel, source = place_orbit(cfg, target, height, mid_range)
+    near = np.abs(t) <= 100
+    epoch = _master_epoch(cfg)
+    m_orbit = sg.PolyOrbit(t[near], pos[near], epoch)
+    first = -(lines - 1) / 2 * ati
+    master = Pass("S1A", epoch, m_orbit, t, pos, vel, first, tau0)
+    # look angle at the scene centre, for the baseline direction
+    lon0 = np.array([target[0]])
+    lat0 = np.array([target[1]])
+    _, _, _, x0 = sg.ground_on_surface(m_orbit, np.array([0.0]), np.array([mid_range]), sampler, lon0, lat0,
+                                       iterations=30)
+    p0, v0 = m_orbit.position(0.0), m_orbit.velocity(0.0)
+    vh = v0 / np.linalg.norm(v0)
+    up = p0 - (p0 @ vh) * vh
+    up /= np.linalg.norm(up)
+    los = (x0[0] - p0) / np.linalg.norm(x0[0] - p0)
+    look = float(np.arccos(-los @ up))
+    offset = baseline_offset(pos, vel, look, cfg.baseline_m)
+    pos_s = pos + offset
+    vel_s = vel + np.gradient(offset, t, axis=0)
+    s_orbit = sg.PolyOrbit(t[near], pos_s[near], epoch + np.timedelta64(cfg.days, "D"))
+    slave = Pass("S1A", epoch + np.timedelta64(cfg.days, "D"), s_orbit, t, pos_s, vel_s,
+                 first + cfg.slave_shift[0] * ati, tau0 + cfg.slave_shift[1] / fs)
+    margin = 8 + 2 + int(np.ceil(max(np.abs(cfg.slave_shift)) + 2))
+    aps = None
+    if cfg.atmosphere_rms_rad > 0:
+        aps = _turbulence((max(8, (lines + 2 * margin) // 16), max(8, (cols + 2 * margin) // 16)),
+                          cfg.atmosphere_rms_rad, cfg.seed)
+    # incidence on flat ground at the centre (ellipsoid normal): the intensity law's unit
+    lon_c, lat_c, h_c = sg.to_geodetic(x0)
+    normal = sg.llh_to_xyz(lon_c, lat_c, h_c + 1.0)[0] - x0[0]
+    flat_theta = float(np.arccos(-los @ normal))
+    flat_cot = float(np.cos(flat_theta) / np.sin(flat_theta))
+    scene = Scene(cfg, master, slave, sampler, mogi, look, margin, flat_cot, aps)
+    scene.orbit_source = source
+    return scene
+
+
+BLOCK_SCATTERERS = 1 << 19  # scatterers computed at once: bounds memory whatever the scene size
+
+
+TRUTH_FILES = {
+    "los_displacement.tif": "LOS displacement toward the slave satellite (m), master grid",
+    "offsets.tif": "slave line - master line, slave column - master column (m grid; total, with the "
+                   "misregistration)",
+    "coherence.tif": "coherence of the pair including thermal noise",
+    "deformation_phase.tif": "band 1 unwrapped, band 2 wrapped deformation phase (rad) = -4 pi d / lambda",
+    "height.tif": "ellipsoidal height of each master pixel's ground point (m)",
+}
+STREAMS = {"master_vv": 5, "slave_vv": 6, "master_vh": 7, "slave_vh": 8}  # thermal noise generators
+
+
+def _cint16(z: np.ndarray) -> np.ndarray:
+    return np.clip(np.round(z.real), -32768, 32767) + 1j * np.clip(np.round(z.imag), -32768, 32767)
+
+
+def _synthesise(scene: Scene, out: Path) -> dict:
+    """Write the four measurement TIFFs and the truth rasters by blocks of lines."""
+    cfg = scene.cfg
+    lines, cols = cfg.size
+    m = scene.margin
+    gain = power_gain(BANDWIDTH_AZ, BANDWIDTH_RG)
+    noise_power = gain / 10 ** (cfg.snr_db / 10) if cfg.snr_db is not None else 0.0
+    gamma = float(cfg.coherence)
+    coherence = gamma / (1.0 + noise_power / gain)
+    block_lines = max(16, BLOCK_SCATTERERS // (cols + 2 * m))
+    sc_cols = np.arange(-m, cols + m)
+    tiffs = {k: out / f"{k}.tiff" for k in STREAMS}
+    truth = out / "truth"
+    truth.mkdir(parents=True, exist_ok=True)
+    cint = dict(driver="GTiff", height=lines, width=cols, count=1, dtype="complex_int16", tiled=False,
+                blockysize=1)
+    prof = raster.geotiff_profile(lines, cols, np.float32)
+    w = {k: rasterio.open(p, "w", **cint) for k, p in tiffs.items()}
+    tw = {name: rasterio.open(truth / name, "w", **{**prof, "count": 2 if name in (
+        "offsets.tif", "deformation_phase.tif") else 1}) for name in TRUTH_FILES}
+    stats = {"los_min_m": np.inf, "los_max_m": -np.inf, "range_check_max_m": 0.0}
+    prev, prev_lines = None, None
+    try:
+        for first in range(0, lines, block_lines):
+            n = min(block_lines, lines - first)
+            sc_lines = np.arange(first - m, first + n + m)
+            if prev is None:
+                t = scene.master.first_line_s + sc_lines[:, None] * scene.master.ati + 0 * sc_cols[None, :]
+                r = (scene.master.near_range_time_s + sc_cols[None, :] / scene.master.fs) * C / 2 + 0 * t
+                mean_h = float(np.nanmean(scene.dem.grid))
+                guess = sg.ground_point(scene.master.orbit, t, r, np.full(t.shape, mean_h), iterations=1)
+                lon0, lat0, _ = sg.to_geodetic(guess)
+            else:  # the previous block's solution where the blocks overlap, extrapolated beyond
+                lon0, lat0 = _guess_from(prev_lines, prev["lon"], prev["lat"], sc_lines)
+            b = scene.block(sc_lines, sc_cols, lon0, lat0)
+            prev, prev_lines = b, sc_lines
+            check = float(np.abs(b["r_check"] - b["r_m"]).max())
+            stats["range_check_max_m"] = max(stats["range_check_max_m"], check)
+            ll, cc = np.meshgrid(sc_lines.astype(float), sc_cols.astype(float), indexing="ij")
+            sig = _per_line_normals(cfg.seed, 1, sc_lines, len(sc_cols))
+            nu = _per_line_normals(cfg.seed, 2, sc_lines, len(sc_cols))
+            amp = np.sqrt(b["intensity"])
+            vh_scale = amp * 10 ** (-8 / 20)  # cross-polarised: ~8 dB weaker, independent speckle
+            values = {
+                "master_vv": (amp * sig * np.exp(1j * b["phase_m"]), ll, cc),
+                "slave_vv": (amp * (gamma * sig + np.sqrt(1 - gamma**2) * nu) * np.exp(1j * b["phase_s"]),
+                             b["line_s"], b["col_s"]),
+                "master_vh": (vh_scale * _per_line_normals(cfg.seed, 3, sc_lines, len(sc_cols)), ll, cc),
+                "slave_vh": (vh_scale * _per_line_normals(cfg.seed, 4, sc_lines, len(sc_cols)),
+                             b["line_s"], b["col_s"]),
+            }
+            window = ((first, first + n), (0, cols))
+            for key, (vals, lp, cp) in values.items():
+                img = splat(vals.ravel(), lp.ravel(), cp.ravel(), first, n, cols, BANDWIDTH_AZ, BANDWIDTH_RG)
+                if noise_power > 0:
+                    img += np.sqrt(noise_power) * _per_line_normals(cfg.seed, STREAMS[key],
+                                                                    np.arange(first, first + n), cols)
+                w[key].write(_cint16(DN_SCALE * img), 1, window=window)
+            inner = (slice(m, m + n), slice(m, m + cols))
+            d = b["d_los"][inner]
+            phase = -4 * np.pi * d / WAVELENGTH_M
+            offsets = np.stack([b["line_s"][inner] - ll[inner], b["col_s"][inner] - cc[inner]])
+            tw["los_displacement.tif"].write(d.astype(np.float32), 1, window=window)
+            tw["offsets.tif"].write(offsets.astype(np.float32), window=window)
+            tw["coherence.tif"].write(np.full((n, cols), coherence, np.float32), 1, window=window)
+            wrapped = np.angle(np.exp(1j * phase))
+            tw["deformation_phase.tif"].write(np.stack([phase, wrapped]).astype(np.float32), window=window)
+            tw["height.tif"].write(b["h"][inner].astype(np.float32), 1, window=window)
+            stats["los_min_m"] = min(stats["los_min_m"], float(d.min()))
+            stats["los_max_m"] = max(stats["los_max_m"], float(d.max()))
+    finally:
+        for f in list(w.values()) + list(tw.values()):
+            f.close()
+    stats.update(expected_coherence=coherence, truth_files=TRUTH_FILES)
+    return {"tiffs": tiffs, "stats": stats}
+
+
+def _guess_from(prev_lines, lon, lat, lines):
+    """Initial lon/lat for `lines` from a solved block: its rows where known, else linear extrapolation."""
+    step_lon, step_lat = lon[-1] - lon[-2], lat[-1] - lat[-2]
+    k = (lines - prev_lines[-1]).astype(float)[:, None]
+    inside = (lines >= prev_lines[0]) & (lines <= prev_lines[-1])
+    idx = np.clip(lines - prev_lines[0], 0, len(prev_lines) - 1)
+    lon_g = np.where(inside[:, None], lon[idx], lon[-1][None, :] + k * step_lon[None, :])
+    lat_g = np.where(inside[:, None], lat[idx], lat[-1][None, :] + k * step_lat[None, :])
+    return lon_g, lat_g
+
+
+def _per_line_normals(seed: int, stream: int, lines: np.ndarray, width: int) -> np.ndarray:
+    """Unit-power circular Gaussian samples, each line from its own generator (block-size independent)."""
+    out = np.empty((len(lines), width), dtype=np.complex128)
+    for i, line in enumerate(lines):
+        rng = np.random.default_rng([seed, stream, int(line) + 2**31])
+        out[i] = (rng.standard_normal(width) + 1j * rng.standard_normal(width)) / np.sqrt(2)
+    return out
+
+
+def write_pair(out: str | Path, cfg: PairConfig, dem_path: str | Path | None = None) -> dict:
+    """Simulate the pair into `out`: master/*.SAFE, slave/*.SAFE, orbits/*.EOF, dem.tif, truth/.
+
+    Returns the truth summary (also written as truth/truth.json).
+    """
+    import shutil
+    import tempfile
+
+    from dinsar.simulate.dem import write_volcano_dem
+    from dinsar.simulate.eof_writer import write_eof
+    from dinsar.simulate.safe_writer import write_safe
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    lines, cols = cfg.size
+    dem_file = out / "dem.tif"
+    if dem_path:
+        shutil.copyfile(dem_path, dem_file)
+    else:
+        half = max(0.08, (max(lines * 4.5, cols * 4.5) / 2 + 8000.0) / 110_000.0)
+        write_volcano_dem(dem_file, half_size_deg=half)
+    scene = _scene(cfg, dem_file)
+    work = Path(tempfile.mkdtemp(prefix=".simulate.", dir=out))
+    try:
+        result = _synthesise(scene, work)
+        names = pair_names(cfg)
+        products = {}
+        for role, p, name in (("master", scene.master, names[0]), ("slave", scene.slave, names[1])):
+            guess_lon, guess_lat = scene.mogi.lon, scene.mogi.lat
+            grid = _grid_nodes(p, lines, cols, scene.dem, guess_lon, guess_lat)
+            sv_window = np.abs(p.sv_t - (p.first_line_s + lines / 2 * p.ati)) <= 65
+            imgs = [_swath_image(p, pol, cfg, grid, sv_window) for pol in ("VV", "VH")]
+            tiffs = {"VV": result["tiffs"][f"{role}_vv"], "VH": result["tiffs"][f"{role}_vh"]}
+            orbit_no = imgs[0].absolute_orbit
+            relative = (orbit_no - 73) % 175 + 1
+            products[role] = write_safe(out / role, name, imgs, relative, orbit_no % 0xFFFFFF,
+                                        lambda img, t=tiffs: t[img.polarisation], as_zip=cfg.as_zip)
+            created = p.time(p.sv_t[-1]) + np.timedelta64(20, "D")
+            write_eof(out / "orbits", p.mission, p.time(p.sv_t), p.sv_pos, p.sv_vel, created)
+        summary = {
+            "master": products["master"].name, "slave": products["slave"].name,
+            "size": list(cfg.size), "seed": cfg.seed, "days": cfg.days, "baseline_perp_m": cfg.baseline_m,
+            "look_angle_deg": float(np.degrees(scene.look_angle)), "orbit": scene.orbit_source,
+            "wavelength_m": WAVELENGTH_M, "coherence": cfg.coherence, "snr_db": cfg.snr_db,
+            "mogi": cfg.mogi, "atmosphere_rms_rad": cfg.atmosphere_rms_rad,
+            "misregistration": cfg.misregistration,
+            "slave_shift": {"lines": cfg.slave_shift[0], "samples": cfg.slave_shift[1]},
+            "timing": S4_TIMING, "bandwidth": {"azimuth": BANDWIDTH_AZ, "range": BANDWIDTH_RG},
+            "conventions": "d = R_s(P) - R_s(P + u) toward the satellite; phase = -4 pi d / lambda; "
+                           "offsets: position in the slave image of each master pixel minus the pixel",
+            **{k: v for k, v in result["stats"].items()},
+        }
+        (work / "truth" / "truth.json").write_text(json.dumps(summary, indent=1, default=float))
+        if (out / "truth").exists():
+            shutil.rmtree(out / "truth")
+        os.replace(work / "truth", out / "truth")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    log.info("simulated pair %s / %s in %s", *names, out)
+    return summary
