@@ -13,7 +13,7 @@ def test_reads_like_a_real_product(demo_zip):
     assert vv.name == demo_zip.stem == speckle.product_name("2016-08-18T14:22:05", (256, 320))
     assert vv.polarisations == ["VH", "VV"] and vv.shape == vh.shape == (256, 320)
     a, m = vv.annotation, vv.manifest
-    assert (a.mission, a.mode, a.swath, m.mode, m.pass_direction) == ("S1A", "SM", "S3", "SM", "Ascending")
+    assert (a.mission, a.mode, a.swath, m.mode, m.pass_direction) == ("S1A", "S3", "S3", "SM", "Ascending")
     assert m.polarisations == ("VV", "VH") and m.relative_orbit == (m.absolute_orbit - 73) % 175 + 1
     assert a.first_line_time == np.datetime64("2016-08-18T14:22:05")
     assert len(a.state_vectors) == 13 and a.state_vectors.covers(a.first_line_time, a.last_line_time)

@@ -125,12 +125,13 @@ def llh_to_xyz(lon_deg, lat_deg, h) -> np.ndarray:
 
 
 def ground_on_surface(orbit: PolyOrbit, t: np.ndarray, slant_range: np.ndarray, height_at, lon0, lat0,
-                      iterations: int = 8, step_deg: float = 1e-6):
+                      iterations: int = 12, step_deg: float = 1e-6):
     """Point of the surface h = height_at(lon, lat) at zero Doppler and range slant_range from P(t).
 
     2-D Newton on (lon, lat) with a finite-difference Jacobian of
     F = (|X - P| - R, (X - P)·V/|V|), X = llh_to_xyz(lon, lat, height_at(lon, lat)).
-    Returns lon, lat, h, X.
+    Returns lon, lat, h, X and a converged flag (False where the surface folds over in range,
+    layover, and Newton settles nowhere).
     """
     p, v = orbit.position(t), orbit.velocity(t)
     vh = v / np.linalg.norm(v, axis=-1, keepdims=True)
@@ -143,6 +144,8 @@ def ground_on_surface(orbit: PolyOrbit, t: np.ndarray, slant_range: np.ndarray, 
 
     for _ in range(iterations):
         f1, f2 = residual(lon, lat)
+        if np.nanmax(np.abs(f1)) < 1e-5 and np.nanmax(np.abs(f2)) < 1e-5:
+            break
         a1, a2 = residual(lon + step_deg, lat)
         b1, b2 = residual(lon, lat + step_deg)
         j11, j21 = (a1 - f1) / step_deg, (a2 - f2) / step_deg
@@ -150,8 +153,10 @@ def ground_on_surface(orbit: PolyOrbit, t: np.ndarray, slant_range: np.ndarray, 
         det = j11 * j22 - j12 * j21
         dlon = (-f1 * j22 + f2 * j12) / det
         dlat = (-j11 * f2 + j21 * f1) / det
-        lon, lat = lon + dlon, lat + dlat
-        if np.nanmax(np.abs(f1)) < 1e-5 and np.nanmax(np.abs(f2)) < 1e-5:
-            break
+        # steps limited to ~1 km: keeps Newton on the local branch of a rough surface
+        lon, lat = lon + np.clip(dlon, -0.01, 0.01), lat + np.clip(dlat, -0.01, 0.01)
     h = height_at(lon, lat)
-    return lon, lat, h, llh_to_xyz(lon, lat, h)
+    x = llh_to_xyz(lon, lat, h)
+    f1, f2 = residual(lon, lat)
+    converged = (np.abs(f1) < 1e-4) & (np.abs(f2) < 1e-4)
+    return lon, lat, h, x, converged

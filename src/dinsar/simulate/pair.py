@@ -212,7 +212,7 @@ class Scene:
         ll, cc = np.meshgrid(lines.astype(np.float64), cols.astype(np.float64), indexing="ij")
         t_m = m.first_line_s + ll * m.ati
         r_m = (m.near_range_time_s + cc / m.fs) * C / 2
-        lon, lat, h, x = sg.ground_on_surface(m.orbit, t_m, r_m, self.dem, lon0, lat0)
+        lon, lat, h, x, ok = sg.ground_on_surface(m.orbit, t_m, r_m, self.dem, lon0, lat0)
         # local incidence: surface normal from the DEM's gradient, against the direction to the sensor
         e = 1e-4
         metres_per_deg_lon = 111_320.0 * np.cos(np.radians(lat))
@@ -225,7 +225,8 @@ class Scene:
         cos_loc = np.sum(to_sat * normal, -1) / r_check
         theta_loc = np.arccos(np.clip(cos_loc, -1, 1))
         intensity = np.cos(theta_loc) / np.sin(np.clip(theta_loc, np.radians(5), None)) / self.flat_cot
-        intensity = np.where(cos_loc > 0, intensity, 0.0)
+        # a pixel-based scene cannot hold layover: unresolved scatterers return nothing
+        intensity = np.where((cos_loc > 0) & ok, intensity, 0.0)
         # deformation between passes, and the slave's view of the moved ground
         u = enu_to_ecef(lon, lat, self.mogi.enu(lon, lat))
         xs = x + u
@@ -240,7 +241,7 @@ class Scene:
         phase_s = np.mod(-4 * np.pi * r_s / WAVELENGTH_M, 2 * np.pi)
         if self.aps is not None:
             phase_s = phase_s + _bilinear_grid(self.aps, ll, cc, self.cfg.size, self.margin)
-        return dict(lon=lon, lat=lat, h=h, x=x, r_m=r_m, r_check=r_check, intensity=intensity,
+        return dict(lon=lon, lat=lat, h=h, x=x, ok=ok, r_m=r_m, r_check=r_check, intensity=intensity,
                     line_s=line_s, col_s=col_s, d_los=d_los, phase_m=phase_m, phase_s=phase_s, t_s=t_s,
                     r_s=r_s)
 
@@ -305,8 +306,8 @@ def _grid_nodes(p: Pass, lines: int, cols: int, dem: DemSampler, lon0: float, la
     ll, pp = (a.ravel() for a in np.meshgrid(ln, px, indexing="ij"))
     t = p.first_line_s + ll * p.ati
     tau = p.near_range_time_s + pp / p.fs
-    lon, lat, h, x = sg.ground_on_surface(p.orbit, t, tau * C / 2, dem, np.full(t.shape, lon0),
-                                          np.full(t.shape, lat0), iterations=20)
+    lon, lat, h, x, _ = sg.ground_on_surface(p.orbit, t, tau * C / 2, dem, np.full(t.shape, lon0),
+                                             np.full(t.shape, lat0), iterations=20)
     up = sg.llh_to_xyz(lon, lat, h + 1.0) - x  # the ellipsoid normal
     to_sat = p.orbit.position(t) - x
     inc = np.degrees(np.arccos(np.sum(up * to_sat, -1) / np.linalg.norm(to_sat, axis=-1)))
@@ -365,8 +366,8 @@ def _scene(cfg: PairConfig, dem_path: Path) -> Scene:
     # look angle at the scene centre, for the baseline direction
     lon0 = np.array([target[0]])
     lat0 = np.array([target[1]])
-    _, _, _, x0 = sg.ground_on_surface(m_orbit, np.array([0.0]), np.array([mid_range]), sampler, lon0, lat0,
-                                       iterations=30)
+    _, _, _, x0, _ = sg.ground_on_surface(m_orbit, np.array([0.0]), np.array([mid_range]), sampler, lon0,
+                                          lat0, iterations=30)
     p0, v0 = m_orbit.position(0.0), m_orbit.velocity(0.0)
     vh = v0 / np.linalg.norm(v0)
     up = p0 - (p0 @ vh) * vh
@@ -404,6 +405,7 @@ TRUTH_FILES = {
     "coherence.tif": "coherence of the pair including thermal noise",
     "deformation_phase.tif": "band 1 unwrapped, band 2 wrapped deformation phase (rad) = -4 pi d / lambda",
     "height.tif": "ellipsoidal height of each master pixel's ground point (m)",
+    "note": "NaN where the ground point is not unique (layover): such scatterers return nothing",
 }
 STREAMS = {"master_vv": 5, "slave_vv": 6, "master_vh": 7, "slave_vh": 8}  # thermal noise generators
 
@@ -448,7 +450,7 @@ def _synthesise(scene: Scene, out: Path) -> dict:
                 lon0, lat0 = _guess_from(prev_lines, prev["lon"], prev["lat"], sc_lines)
             b = scene.block(sc_lines, sc_cols, lon0, lat0)
             prev, prev_lines = b, sc_lines
-            check = float(np.abs(b["r_check"] - b["r_m"]).max())
+            check = float(np.nanmax(np.abs(b["r_check"] - b["r_m"])[b["ok"]], initial=0.0))
             stats["range_check_max_m"] = max(stats["range_check_max_m"], check)
             ll, cc = np.meshgrid(sc_lines.astype(float), sc_cols.astype(float), indexing="ij")
             sig = _per_line_normals(cfg.seed, 1, sc_lines, len(sc_cols))
@@ -471,17 +473,20 @@ def _synthesise(scene: Scene, out: Path) -> dict:
                                                                     np.arange(first, first + n), cols)
                 w[key].write(_cint16(DN_SCALE * img), 1, window=window)
             inner = (slice(m, m + n), slice(m, m + cols))
-            d = b["d_los"][inner]
+            ok = b["ok"][inner]
+            stats["unresolved_pixels"] = stats.get("unresolved_pixels", 0) + int((~ok).sum())
+            d = np.where(ok, b["d_los"][inner], np.nan)
             phase = -4 * np.pi * d / WAVELENGTH_M
             offsets = np.stack([b["line_s"][inner] - ll[inner], b["col_s"][inner] - cc[inner]])
+            offsets = np.where(ok, offsets, np.nan)
             tw["los_displacement.tif"].write(d.astype(np.float32), 1, window=window)
             tw["offsets.tif"].write(offsets.astype(np.float32), window=window)
             tw["coherence.tif"].write(np.full((n, cols), coherence, np.float32), 1, window=window)
             wrapped = np.angle(np.exp(1j * phase))
             tw["deformation_phase.tif"].write(np.stack([phase, wrapped]).astype(np.float32), window=window)
             tw["height.tif"].write(b["h"][inner].astype(np.float32), 1, window=window)
-            stats["los_min_m"] = min(stats["los_min_m"], float(d.min()))
-            stats["los_max_m"] = max(stats["los_max_m"], float(d.max()))
+            stats["los_min_m"] = min(stats["los_min_m"], float(np.nanmin(d, initial=np.inf)))
+            stats["los_max_m"] = max(stats["los_max_m"], float(np.nanmax(d, initial=-np.inf)))
     finally:
         for f in list(w.values()) + list(tw.values()):
             f.close()

@@ -96,7 +96,9 @@ def annotation_xml(img: SwathImage) -> bytes:
     root = ET.Element("product")
     hdr = _sub(root, "adsHeader")
     for tag, val in (("missionId", img.mission), ("productType", "SLC"),
-                     ("polarisation", img.polarisation), ("mode", img.mode), ("swath", img.swath),
+                     ("polarisation", img.polarisation),
+                     # real StripMap annotations name the beam (S1..S6) as the mode, as the swath
+                     ("mode", img.swath if img.mode == "SM" else img.mode), ("swath", img.swath),
                      ("startTime", _iso(img.first_line_time)), ("stopTime", _iso(img.last_line_time)),
                      ("absoluteOrbitNumber", img.absolute_orbit)):
         _sub(hdr, tag, val)
