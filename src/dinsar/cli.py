@@ -59,6 +59,43 @@ def _cmd_unpack(args: argparse.Namespace, extra: list[str]) -> int:
     return 0
 
 
+def _size(text: str) -> tuple[int, int]:
+    try:
+        lines, cols = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"size {text!r} is not LINESxSAMPLES (e.g. 1024x1024)") from None
+    if lines < 64 or cols < 64:
+        raise argparse.ArgumentTypeError(f"size {text!r}: at least 64x64")
+    return lines, cols
+
+
+def _cmd_simulate(args: argparse.Namespace, extra: list[str]) -> int:
+    import yaml
+
+    from dinsar import steps
+    from dinsar.errors import ConfigError
+
+    simulate: dict = {}
+    dem = None
+    if args.config:
+        try:
+            loaded = yaml.safe_load(Path(args.config).read_text()) or {}
+        except (OSError, yaml.YAMLError) as e:
+            raise ConfigError(f"{args.config}: cannot read ({str(e).splitlines()[0]})") from None
+        simulate = dict(loaded.get("simulate", loaded))
+        dem = loaded.get("dem")
+    if args.size:
+        simulate["size"] = list(args.size)
+    if args.seed is not None:
+        simulate["seed"] = args.seed
+    summary = steps.simulate_pair(args.out, simulate, dem=dem, threads=args.threads)
+    print(f"{args.out}/master/{summary['master']}")
+    print(f"{args.out}/slave/{summary['slave']}")
+    print(f"LOS displacement {summary['los_min_m'] * 1000:.1f} .. {summary['los_max_m'] * 1000:.1f} mm, "
+          f"coherence {summary['expected_coherence']:.3f}, truth in {args.out}/truth")
+    return 0
+
+
 def _cmd_info(args: argparse.Namespace, extra: list[str]) -> int:
     from dinsar.sensors import sentinel1
 
@@ -94,6 +131,14 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the workflow on a site config (extra args go to snakemake)")
     run.add_argument("config", help="site config YAML (e.g. config/sites/reunion_sm.yaml)")
     run.set_defaults(func=_cmd_run, passthrough=True)
+
+    sim = sub.add_parser("simulate", help="a simulated S1 StripMap pair with known truth")
+    sim.add_argument("--out", required=True, help="output folder (master/, slave/, orbits/, dem.tif, truth/)")
+    sim.add_argument("--size", type=_size, help="LINESxSAMPLES (default 1024x1024)")
+    sim.add_argument("--seed", type=int, help="random seed (default 1)")
+    sim.add_argument("--config", help="YAML with the `simulate:` keys of a site config (optionally `dem:`)")
+    sim.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    sim.set_defaults(func=_cmd_simulate)
 
     ql = sub.add_parser("quicklook", help="multilooked amplitude view of an SLC (QuickMlView.py)")
     ql.add_argument("-in", dest="input", required=True, help="SLC TIFF, or SAFE dir/zip")

@@ -359,3 +359,11 @@ def doppler0(safe: str | Path, dst_json: str | Path, polarisation: str = "VV", a
     log.info("Doppler0 of %s: %.2f Hz (spread %.2f Hz; annotation %.2f Hz)", product.name,
              summary["doppler_hz"], summary["spread_hz"], summary["annotation_mean_hz"] or float("nan"))
     return Path(dst_json)
+
+
+def simulate_pair(out: str | Path, simulate: dict, dem: str | Path | None = None, threads: int = 1) -> dict:
+    """The simulated pair (dinsar.simulate.pair) into `out`; returns the truth summary."""
+    from dinsar.simulate.pair import PairConfig, write_pair
+
+    _set_threads(threads)
+    return write_pair(out, PairConfig.from_dict(simulate), dem_path=dem)

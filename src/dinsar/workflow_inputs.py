@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dinsar.errors import ConfigError
-from dinsar.simulate.speckle import product_name
+from dinsar.simulate.pair import PairConfig, pair_names
 
 
 def _stem(path: str) -> str:
@@ -28,7 +28,14 @@ class Inputs:
     sources: dict[str, str]  # product name -> SAFE zip/dir path
     quicklook_looks: tuple[int, int]
     master: str = ""
-    dem: str | None = None  # DEM path (config, or the simulated one)
+    dem: str | None = None  # DEM path (config, or the simulated pair's)
+
+    @property
+    def simulated(self) -> bool:
+        return any("/input/pair/" in p for p in self.sources.values())
+
+    def pair_dir(self) -> str:
+        return f"{self.results}/{self.site}/input/pair"
 
     @classmethod
     def from_config(cls, config: dict) -> Inputs:
@@ -40,11 +47,12 @@ class Inputs:
             sources = {_stem(p): p for p in config["products"].values()}
             master = _stem(config["products"]["master"])
         elif "simulate" in config:
-            sim = config["simulate"]
-            master = product_name(sim["start_time"], tuple(sim["size"]))
-            sources = {master: f"{results}/{site}/input/{master}.zip"}
-            if dem is None and sim.get("dem", True):
-                dem = f"{results}/{site}/input/dem.tif"
+            sim = PairConfig.from_dict(config["simulate"])
+            master, slave = pair_names(sim)
+            ext = "zip" if sim.as_zip else "SAFE"
+            pair = f"{results}/{site}/input/pair"
+            sources = {master: f"{pair}/master/{master}.{ext}", slave: f"{pair}/slave/{slave}.{ext}"}
+            dem = f"{pair}/dem.tif"
         else:
             raise ConfigError(
                 "products: this version has no catalogue search/download yet; name local SAFE "

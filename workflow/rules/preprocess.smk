@@ -1,39 +1,29 @@
-# Products in: a simulated demo product, or the local SAFE zips/dirs named in
+# Products in: a simulated pair, or the local SAFE zips/dirs named in
 # `products`; out: unpacked SAFE directories with unwanted polarisations pruned.
 
 
-rule simulate_product:
-    output:
-        f"{R}/{{site}}/input/{{product}}.zip",
-    params:
-        size=config.get("simulate", {}).get("size"),
-        seed=config.get("simulate", {}).get("seed"),
-        start_time=config.get("simulate", {}).get("start_time"),
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=10,
-    log:
-        f"logs/{{site}}/simulate_product/{{product}}.log",
-    benchmark:
-        f"benchmarks/{{site}}/simulate_product/{{product}}.tsv"
-    script:
-        "../../scripts/simulate_product.py"
+if INPUTS.simulated:
 
-
-rule simulate_dem:
-    output:
-        f"{R}/{{site}}/input/dem.tif",
-    threads: 1
-    resources:
-        mem_mb=500,
-        runtime=5,
-    log:
-        f"logs/{{site}}/simulate_dem/dem.log",
-    benchmark:
-        f"benchmarks/{{site}}/simulate_dem/dem.tsv"
-    script:
-        "../../scripts/simulate_dem.py"
+    rule simulate_pair:
+        output:
+            master=directory(INPUTS.sources[INPUTS.master]),
+            slave=directory([p for n, p in INPUTS.sources.items() if n != INPUTS.master][0]),
+            dem=f"{INPUTS.pair_dir()}/dem.tif",
+            truth=directory(f"{INPUTS.pair_dir()}/truth"),
+            orbits=directory(f"{INPUTS.pair_dir()}/orbits"),
+        params:
+            simulate=config.get("simulate", {}),
+            dem=config.get("dem"),
+        threads: 2
+        resources:
+            mem_mb=3000,
+            runtime=60,
+        log:
+            f"logs/{SITE}/simulate_pair/pair.log",
+        benchmark:
+            f"benchmarks/{SITE}/simulate_pair/pair.tsv"
+        script:
+            "../../scripts/simulate_pair.py"
 
 
 rule unpack:

@@ -71,7 +71,11 @@ class PairConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> PairConfig:
-        known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
+        """From a config's `simulate:` section (unknown keys such as the schema's defaults are ignored)."""
+        d = dict(d)
+        if "zip" in d:
+            d["as_zip"] = d.pop("zip")
+        known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__ and v is not None}
         if "size" in known:
             known["size"] = tuple(int(v) for v in known["size"])
         if "slave_shift" in known:
@@ -82,6 +86,19 @@ class PairConfig:
 
 
 # ---------------------------------------------------------------------------------------------- orbit
+
+# A real restituted orbit shipped with the shared test data; used when present.
+SHARED_ORBIT = ("s1_iw_slc_azores/"
+                "S1A_OPER_AUX_RESORB_OPOD_20220918T093241_V20220918T053155_20220918T084925.EOF")
+
+
+def default_orbit_file() -> str | None:
+    """$DINSAR_ORBIT_FILE, else the shared data's real orbit beside the checkout, else None (analytic)."""
+    env = os.environ.get("DINSAR_ORBIT_FILE")
+    if env:
+        return env
+    shared = Path(__file__).resolve().parents[3].parent / "shared" / "data" / SHARED_ORBIT
+    return str(shared) if shared.is_file() else None
 
 
 def _real_orbit_segment(path: Path):
@@ -106,7 +123,8 @@ def _mid_ground(orbit: sg.PolyOrbit, t: float, mid_range: float, height: float):
 def place_orbit(cfg: PairConfig, target: tuple[float, float], height: float, mid_range: float):
     """State vectors (t since epoch, ECEF position, velocity) every 10 s, ±8 min around the scene
     centre, which is seen at mid range at t = 0. Returns (t, pos, vel, source)."""
-    path = Path(cfg.orbit_file) if cfg.orbit_file else None
+    orbit_file = cfg.orbit_file or default_orbit_file()
+    path = Path(orbit_file) if orbit_file else None
     if path is not None and path.is_file():
         t_all, pos_all, _ = _real_orbit_segment(path)
         lat_sat = sg.to_geodetic(pos_all)[1]
@@ -133,7 +151,7 @@ def place_orbit(cfg: PairConfig, target: tuple[float, float], height: float, mid
         vel = np.array([sg.PolyOrbit(t[max(0, k - 8):k + 9], pos[max(0, k - 8):k + 9],
                                      np.datetime64("2000-01-01")).velocity(t[k]) for k in range(len(t))])
         return t, pos, vel, f"{path.name} rotated by {np.degrees(angle):.4f}° about the Earth's axis"
-    log.warning("no real orbit file (%s): analytic circular orbit", cfg.orbit_file)
+    log.warning("no real orbit file (%s): analytic circular orbit", orbit_file)
     raan = np.radians(target[0] - 6.0)
     u0 = np.arcsin(np.sin(np.radians(target[1])) / np.sin(np.radians(98.18)))
     for _ in range(6):
