@@ -8,6 +8,7 @@ import rasterio
 
 from dinsar import steps
 from dinsar.kernels.multilook import multilook_complex, multilook_intensity
+from dinsar.steps import preprocess
 from tests.conftest import AZORES_CROP
 
 
@@ -39,7 +40,7 @@ def test_kernel_rejects_bad_looks():
 
 def test_quicklook_on_the_real_azores_crop(tmp_path, monkeypatch):
     # small blocks so that the crop (601 lines) is streamed in several pieces
-    monkeypatch.setattr(steps, "BLOCK_BYTES", 8 * 1401 * 3 * 40)
+    monkeypatch.setattr(preprocess, "BLOCK_BYTES", 8 * 1401 * 3 * 40)
     out = steps.quicklook(AZORES_CROP, tmp_path / "ql.tif", tmp_path / "ql.png", looks=(3, 3), threads=2)
     with rasterio.open(AZORES_CROP) as src:
         slc = src.read(1)

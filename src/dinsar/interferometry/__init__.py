@@ -1,0 +1,1 @@
+"""The DInSAR chain: deformation grids, coregistration, interferogram, filter, unwrapping, geocoding."""

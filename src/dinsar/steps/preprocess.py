@@ -1,0 +1,174 @@
+"""Pre-processing steps: unzip/prune SAFE products, quicklooks, the simulated pair (paths in, paths out)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+import numba
+import numpy as np
+import rasterio
+from rasterio.windows import Window
+
+from dinsar.errors import ProductError, RasterError
+from dinsar.io import archive, atomic, png, raster
+from dinsar.io.measurement import check_tiff
+from dinsar.io.safe import SafeContainer
+from dinsar.kernels.multilook import multilook_intensity
+from dinsar.sensors import sentinel1
+
+log = logging.getLogger(__name__)
+
+_POL_IN_NAME = re.compile(r"-(vv|vh|hh|hv)-", re.IGNORECASE)
+
+# Bytes of complex64 samples one quicklook block may hold; bounds memory per step.
+BLOCK_BYTES = 64 * 2**20
+
+
+def _set_threads(threads: int) -> None:
+    numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))
+
+
+def _polarisation_of(rel: str) -> str | None:
+    m = _POL_IN_NAME.search(Path(rel).name)
+    return m.group(1).upper() if m else None
+
+
+def unpack(src: str | Path, dst: str | Path, keep: list[str] | tuple[str, ...] = ("VV",)) -> Path:
+    """Unzip (or mirror) a SAFE product into `dst`, keeping only the `keep` polarisations.
+
+    keep[0] is the polarisation to be processed and must be in the product.
+
+    The files of other polarisations (measurement, annotation, calibration,
+    noise) are not written, so readers never offer them. Extraction happens in
+    a temporary folder beside `dst`; each kept polarisation must open as a
+    product and have a complete measurement TIFF before `dst` appears.
+    """
+    src, dst = Path(src), Path(dst)
+    keep = tuple(p.upper() for p in keep)
+
+    def wanted(rel: str) -> bool:
+        pol = _polarisation_of(rel)
+        return pol is None or pol in keep
+
+    with SafeContainer(src) as original:
+        names = original.names()
+        offered = {m.polarisation for m in original.measurements()}
+    if not any(n.startswith("annotation/") and n.endswith(".xml") for n in names):
+        raise ProductError(f"{src}: no annotation files in the product")
+    if keep[0] not in offered:
+        raise ProductError(
+            f"{src}: no {keep[0]} measurement with annotation (has {', '.join(sorted(offered)) or 'none'})"
+        )
+    pruned = sorted({p for p in map(_polarisation_of, names) if p} - set(keep))
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{dst.name}.", dir=dst.parent))
+    try:
+        if src.is_dir():
+            root = archive.copy_safe(src, tmp, wanted)
+        elif src.is_file():
+            root = archive.extract_safe(src, tmp, wanted)
+        else:
+            raise ProductError(f"{src}: no such SAFE directory or zip")
+        with SafeContainer(root) as safe:
+            found = {m.polarisation for m in safe.measurements()}
+        if keep[0] not in found:
+            raise ProductError(f"{src}: {keep[0]} measurement or annotation lost in extraction")
+        for pol in sorted(found):
+            try:
+                product = sentinel1.open_product(root, polarisation=pol)
+                check_tiff(product.measurement_path)
+            except ProductError as e:  # name the user's product, not our temporary copy
+                raise ProductError(str(e).replace(str(root), str(src))) from None
+        if dst.exists():
+            shutil.rmtree(dst)
+        os.replace(root, dst)
+        log.info("unpacked %s -> %s (kept %s, pruned %s)", src, dst, sorted(found), pruned or "none")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return dst
+
+
+def _open_slc(path: Path, polarisation: str):
+    """(rasterio path, annotation or None) for a SAFE product or a plain SLC TIFF."""
+    if path.is_dir() or path.suffix.lower() == ".zip":
+        product = sentinel1.open_product(path, polarisation=polarisation)
+        return product.measurement_path, product.annotation
+    if not path.exists():
+        raise RasterError(f"{path}: no such file")
+    return str(path), None
+
+
+def quicklook(
+    src: str | Path,
+    dst_tif: str | Path,
+    dst_png: str | Path | None = None,
+    looks: tuple[int, int] = (3, 3),
+    polarisation: str = "VV",
+    png_max_size: int = 2048,
+    threads: int = 1,
+) -> Path:
+    """Multilooked amplitude sqrt(mean |z|²) of an SLC as a tiled float32 GeoTIFF (+ PNG).
+
+    src: a SAFE product (dir or zip) or a single SLC TIFF (QuickMlView.py).
+    Streams blocks of lines; memory does not grow with the scene.
+    """
+    src, dst_tif = Path(src), Path(dst_tif)
+    naz, nrg = (int(v) for v in looks)
+    if naz < 1 or nrg < 1:
+        raise RasterError(f"looks must be >= 1, got {naz} {nrg}")
+    _set_threads(threads)
+    tiff_path, annotation = _open_slc(src, polarisation)
+    check_tiff(tiff_path)
+    outs = [dst_tif, dst_tif.with_suffix(".json")] + ([Path(dst_png)] if dst_png else [])
+    with rasterio.open(tiff_path) as reader, atomic.outputs(*outs) as tmps:
+        height, width = reader.height // naz, reader.width // nrg
+        if height == 0 or width == 0:
+            raise RasterError(f"{src}: {reader.height}x{reader.width} image < {naz}x{nrg} looks")
+        extra = {}
+        if annotation is not None:
+            extra["gcps"], extra["crs"] = raster.gcps_from_grid(annotation.geolocation_grid, (naz, nrg))
+        profile = raster.geotiff_profile(height, width, np.float32, nodata=0.0)
+        lines_per_block = max(1, BLOCK_BYTES // (8 * reader.width * naz)) * naz
+        with rasterio.open(tmps[0], "w", **profile) as writer:
+            if "gcps" in extra:
+                writer.gcps = (extra["gcps"], extra["crs"])
+            for first, n in raster.line_blocks(height * naz, lines_per_block):
+                block = reader.read(1, window=Window(0, first, reader.width, n))
+                amp = np.sqrt(multilook_intensity(block, naz, nrg))
+                writer.write(amp, 1, window=Window(0, first // naz, width, amp.shape[0]))
+        meta = {
+            "source": str(src),
+            "polarisation": polarisation.upper(),
+            "looks": [naz, nrg],
+            "shape": [height, width],
+            "quantity": "amplitude sqrt(mean |z|^2)",
+        }
+        if annotation is not None:
+            meta.update(
+                first_line_time=str(annotation.first_line_time),
+                line_interval_s=annotation.azimuth_time_interval_s * naz,
+                # centre of the first multilooked sample, in two-way slant-range time
+                slant_range_time_s=annotation.slant_range_time_s
+                + (nrg - 1) / 2 / annotation.range_sampling_rate_hz,
+                range_sampling_rate_hz=annotation.range_sampling_rate_hz / nrg,
+                wavelength_m=annotation.wavelength_m,
+            )
+        tmps[1].write_text(json.dumps(meta, indent=2))
+        if dst_png:
+            png.write_png(tmps[2], png.robust_stretch(png.read_decimated(str(tmps[0]), png_max_size)))
+    log.info("quicklook %s -> %s (%dx%d looks, %dx%d)", src, dst_tif, naz, nrg, height, width)
+    return dst_tif
+
+
+def simulate_pair(out: str | Path, simulate: dict, dem: str | Path | None = None, threads: int = 1) -> dict:
+    """The simulated pair (dinsar.simulate.pair) into `out`; returns the truth summary."""
+    from dinsar.simulate.pair import PairConfig, write_pair
+
+    _set_threads(threads)
+    return write_pair(out, PairConfig.from_dict(simulate), dem_path=dem)
