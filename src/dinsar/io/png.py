@@ -39,3 +39,31 @@ def write_png(path, image: np.ndarray) -> None:
     profile = dict(driver="PNG", height=image.shape[0], width=image.shape[1], count=1, dtype="uint8")
     with rasterio.open(path, "w", **profile) as dst:
         dst.write(image, 1)
+
+
+def to_uint8(values: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """Linear stretch lo..hi to 1..255 (0 = no data)."""
+    out = np.zeros(values.shape, dtype=np.uint8)
+    ok = np.isfinite(values)
+    out[ok] = (1 + np.clip((values[ok] - lo) / (hi - lo), 0, 1) * 254).astype(np.uint8)
+    return out
+
+
+def cyclic_rgb(phase: np.ndarray, brightness: np.ndarray) -> np.ndarray:
+    """(3, ...) uint8: phase (rad) on a cyclic hue wheel, value from brightness (0..1)."""
+    hue = (np.mod(phase, 2 * np.pi) / (2 * np.pi))[None]
+    shifts = np.array([0.0, 1 / 3, 2 / 3])[:, None, None]
+    rgb = 0.5 + 0.5 * np.cos(2 * np.pi * (hue - shifts))
+    return (255 * rgb * np.clip(brightness, 0, 1)[None]).astype(np.uint8)
+
+
+def write_phase_png(path, ifg_tif) -> None:
+    """Wrapped phase in a cyclic colour map over the stretched amplitude (bands 1 and 2 of ifg_tif)."""
+    amp = read_decimated(str(ifg_tif), 2048, band=1)
+    with rasterio.open(ifg_tif) as src:
+        phase = src.read(2, out_shape=amp.shape, resampling=rasterio.enums.Resampling.nearest)
+    brightness = 0.25 + 0.75 * robust_stretch(amp).astype(np.float64) / 255.0
+    rgb = cyclic_rgb(phase, brightness)
+    profile = dict(driver="PNG", height=rgb.shape[1], width=rgb.shape[2], count=3, dtype="uint8")
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(rgb)

@@ -6,7 +6,6 @@ import json
 import logging
 from pathlib import Path
 
-import numba
 import numpy as np
 import rasterio
 from rasterio.windows import Window
@@ -14,12 +13,9 @@ from rasterio.windows import Window
 from dinsar.errors import RasterError
 from dinsar.io import atomic, png, raster
 from dinsar.sensors import sentinel1
+from dinsar.steps.common import set_threads
 
 log = logging.getLogger(__name__)
-
-
-def _set_threads(threads: int) -> None:
-    numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))
 
 
 GEOMETRY_BLOCK_LINES = 256
@@ -75,7 +71,7 @@ def dem_projection(safe: str | Path, dem: str | Path, dst_projection: str | Path
     """
     from dinsar.geometry.projection import dem_to_radar, radar_to_ground, sample_dem
 
-    _set_threads(threads)
+    set_threads(threads)
     product = _master(safe, polarisation)
     scene_dem = _scene_dem(product, dem, dem_vertical, geoid_dir)
     orbit, grid = product.orbit, product.radar_grid
@@ -147,7 +143,7 @@ def simulate_amplitude(safe: str | Path, dem: str | Path, dst_amplitude: str | P
     """SAR amplitude simulated from the DEM in master geometry, with shadow and layover masks."""
     from dinsar.geometry.terrain import simulate_lines
 
-    _set_threads(threads)
+    set_threads(threads)
     product = _master(safe, polarisation)
     scene_dem = _scene_dem(product, dem, dem_vertical, geoid_dir)
     lines, cols = product.shape
@@ -183,7 +179,7 @@ def doppler0(safe: str | Path, dst_json: str | Path, polarisation: str = "VV", a
     """
     from dinsar.geometry.doppler import estimate
 
-    _set_threads(threads)
+    set_threads(threads)
     product = _master(safe, polarisation)
     lines, cols = product.shape
     a = product.annotation

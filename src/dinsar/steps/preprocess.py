@@ -10,7 +10,6 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import numba
 import numpy as np
 import rasterio
 from rasterio.windows import Window
@@ -21,6 +20,7 @@ from dinsar.io.measurement import check_tiff
 from dinsar.io.safe import SafeContainer
 from dinsar.kernels.multilook import multilook_intensity
 from dinsar.sensors import sentinel1
+from dinsar.steps.common import set_threads
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +28,6 @@ _POL_IN_NAME = re.compile(r"-(vv|vh|hh|hv)-", re.IGNORECASE)
 
 # Bytes of complex64 samples one quicklook block may hold; bounds memory per step.
 BLOCK_BYTES = 64 * 2**20
-
-
-def _set_threads(threads: int) -> None:
-    numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))
 
 
 def _polarisation_of(rel: str) -> str | None:
@@ -122,7 +118,7 @@ def quicklook(
     naz, nrg = (int(v) for v in looks)
     if naz < 1 or nrg < 1:
         raise RasterError(f"looks must be >= 1, got {naz} {nrg}")
-    _set_threads(threads)
+    set_threads(threads)
     tiff_path, annotation = _open_slc(src, polarisation)
     check_tiff(tiff_path)
     outs = [dst_tif, dst_tif.with_suffix(".json")] + ([Path(dst_png)] if dst_png else [])
@@ -170,5 +166,5 @@ def simulate_pair(out: str | Path, simulate: dict, dem: str | Path | None = None
     """The simulated pair (dinsar.simulate.pair) into `out`; returns the truth summary."""
     from dinsar.simulate.pair import PairConfig, write_pair
 
-    _set_threads(threads)
+    set_threads(threads)
     return write_pair(out, PairConfig.from_dict(simulate), dem_path=dem)

@@ -1,0 +1,218 @@
+"""Interferometric steps of a pair: deformation grid, coregistration, interferogram (paths in, paths out)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+import rasterio
+from rasterio.windows import Window
+
+from dinsar.errors import DinsarError
+from dinsar.interferometry.correlate import match
+from dinsar.interferometry.grid import CoregistrationError, Residual, fit_residual, geometric_offsets
+from dinsar.io import atomic, raster
+from dinsar.io.raster import read_xyz
+from dinsar.kernels.multilook import multilook_complex, multilook_intensity
+from dinsar.kernels.resample import HALF, resample
+from dinsar.sensors import sentinel1
+from dinsar.steps.common import set_threads
+
+log = logging.getLogger(__name__)
+
+BLOCK_LINES = 256
+
+
+def open_pair(master_safe, slave_safe, polarisation: str):
+    """Both products, refusing pairs that cannot form an interferogram (one line each)."""
+    m = sentinel1.open_product(master_safe, polarisation=polarisation)
+    s = sentinel1.open_product(slave_safe, polarisation=polarisation)
+    if m.name == s.name or m.annotation.first_line_time == s.annotation.first_line_time:
+        raise DinsarError(f"{slave_safe}: the slave is the master acquisition ({m.name})")
+    am, as_ = m.annotation, s.annotation
+    for what, a, b in (("mode", am.mode, as_.mode), ("swath", am.swath, as_.swath),
+                       ("polarisation", am.polarisation, as_.polarisation)):
+        if a != b:
+            raise DinsarError(f"{slave_safe}: slave {what} {b} differs from the master's {a}")
+    if abs(am.radar_frequency_hz - as_.radar_frequency_hz) > 1.0:
+        raise DinsarError(f"{slave_safe}: slave radar frequency differs from the master's")
+    return m, s
+
+
+def deformation_grid(master_safe, slave_safe, xyz_tif, dst_grid, dst_json, polarisation: str = "VV",
+                     step: int = 64, window: int = 64, degree: int = 1, min_peak: float = 0.2,
+                     threads: int = 1) -> Path:
+    """Slave -> master offsets on a grid of `step` pixels: geometry (orbits + DEM) + correlation.
+
+    grid.tif bands: line offset, column offset (slave - master) at the nodes, nodes at
+    line/col = window/2 + k·step (tags GRID_STEP, GRID_FIRST); grid.json: windows kept,
+    residual statistics and the residual polynomial the coregistration applies.
+    """
+    set_threads(threads)
+    m, s = open_pair(master_safe, slave_safe, polarisation)
+    lines, cols = m.shape
+    half = window // 2
+    node_l = np.arange(half, lines - half, step)
+    node_c = np.arange(half, cols - half, step)
+    if node_l.size < 2 or node_c.size < 2:
+        raise CoregistrationError(f"{master_safe}: image {lines}x{cols} too small for {window}-px windows")
+    nl, nc = np.meshgrid(node_l, node_c, indexing="ij")
+    with rasterio.open(xyz_tif) as src:
+        origin = np.array([float(v) for v in src.tags()["XYZ_ORIGIN"].split()])
+        xyz = np.stack([src.read(b + 1)[nl, nc] for b in range(3)], -1).astype(np.float64) + origin
+    pred_l, pred_c = geometric_offsets(s, xyz, nl.astype(float), nc.astype(float))
+    sl, sc = s.shape
+    inside = (np.isfinite(pred_l) & (nl + pred_l >= half) & (nl + pred_l < sl - half)
+              & (nc + pred_c >= half) & (nc + pred_c < sc - half))
+    if inside.mean() < 0.1:
+        raise CoregistrationError(f"{slave_safe}: the pair does not overlap "
+                                  f"({int(inside.sum())} of {inside.size} grid nodes inside the slave)")
+    meas_l = np.full(nl.shape, np.nan)
+    meas_c = np.full(nl.shape, np.nan)
+    peaks = np.zeros(nl.shape)
+    with rasterio.open(m.measurement_path) as mr, rasterio.open(s.measurement_path) as sr:
+        for i, j in zip(*np.nonzero(inside), strict=True):
+            l0, c0 = nl[i, j] - half, nc[i, j] - half
+            pl, pc = pred_l[i, j], pred_c[i, j]
+            il, ic = int(round(l0 + pl)), int(round(c0 + pc))
+            mw = mr.read(1, window=Window(c0, l0, window, window)).astype(np.complex64)
+            sw = sr.read(1, window=Window(ic, il, window, window)).astype(np.complex64)
+            r = match(mw, sw)
+            peaks[i, j] = r.peak
+            if r.peak >= min_peak:
+                meas_l[i, j] = il - l0 + r.dline
+                meas_c[i, j] = ic - c0 + r.dcol
+    res_l, res_c = meas_l - pred_l, meas_c - pred_c
+    good = np.isfinite(res_l)
+    if good.sum() < max(6, 0.05 * inside.sum()):
+        raise CoregistrationError(f"{slave_safe}: only {int(good.sum())} of {int(inside.sum())} correlation "
+                                  f"windows above the peak threshold {min_peak}: no reliable offsets")
+    model, kept = fit_residual(nl.astype(float), nc.astype(float), res_l, res_c, degree, (lines, cols))
+    fit_l, fit_c = model(nl, nc)
+    rms = float(np.sqrt(np.mean((res_l - fit_l)[kept] ** 2 + (res_c - fit_c)[kept] ** 2)))
+    stats = {
+        "master": m.name, "slave": s.name, "step": step, "window": window, "degree": degree,
+        "nodes": int(nl.size), "inside": int(inside.sum()), "above_threshold": int(good.sum()),
+        "kept": int(kept.sum()), "residual_rms_px": rms,
+        "median_peak": float(np.median(peaks[inside])), "residual": model.to_json(),
+        "mean_offset_px": {"line": float(np.nanmean(pred_l + fit_l)),
+                           "col": float(np.nanmean(pred_c + fit_c))},
+    }
+    with atomic.outputs(dst_grid, dst_json) as (tg, tj):
+        prof = raster.geotiff_profile(nl.shape[0], nl.shape[1], np.float32, count=2, nodata=np.nan)
+        with rasterio.open(tg, "w", **prof) as w:
+            w.write(np.stack([pred_l + fit_l, pred_c + fit_c]).astype(np.float32))
+            w.update_tags(GRID_STEP=str(step), GRID_FIRST=str(half))
+            w.set_band_description(1, "slave line - master line")
+            w.set_band_description(2, "slave column - master column")
+        tj.write_text(json.dumps(stats, indent=1))
+    log.info("grid %s -> %s: %d/%d windows kept, residual rms %.4f px", s.name, m.name, kept.sum(),
+             inside.sum(), rms)
+    return Path(dst_grid)
+
+
+def _slave_positions(s, xyz_block, lines, cols, model: Residual):
+    dl, dc = geometric_offsets(s, xyz_block, lines, cols)
+    rl, rc = model(lines, cols)
+    return lines + dl + rl, cols + dc + rc
+
+
+def coregister(master_safe, slave_safe, xyz_tif, grid_json, dst, polarisation: str = "VV",
+               threads: int = 1) -> Path:
+    """Resample the slave onto the master grid (complex64 tiled GeoTIFF), by blocks of lines.
+
+    Slave position of each master pixel: its ground point (xyz) seen by the slave orbit, plus
+    the residual polynomial of the deformation grid; 12-tap windowed sinc with Doppler
+    demodulation at the slave's annotated Doppler centroid.
+    """
+    set_threads(threads)
+    m, s = open_pair(master_safe, slave_safe, polarisation)
+    model = Residual.from_json(json.loads(Path(grid_json).read_text())["residual"])
+    lines, cols = m.shape
+    a = s.annotation
+    dc = a.dc_estimates[len(a.dc_estimates) // 2] if a.dc_estimates else None
+    f_dc = float(dc.data_doppler_hz(a.slant_range_time_s + a.number_of_samples / 2 / a.range_sampling_rate_hz)
+                 ) if dc is not None else 0.0
+    prof = raster.geotiff_profile(lines, cols, np.complex64)
+    with atomic.outputs(dst) as (tmp,), rasterio.open(tmp, "w", **prof) as w, \
+            rasterio.open(s.measurement_path) as sr:
+        w.gcps = raster.gcps_from_grid(m.annotation.geolocation_grid)
+        for first, n in raster.line_blocks(lines, BLOCK_LINES):
+            ll, cc = np.mgrid[first:first + n, 0:cols].astype(np.float64)
+            xyz = read_xyz(xyz_tif, Window(0, first, cols, n)).transpose(1, 2, 0)
+            y, x = _slave_positions(s, xyz, ll, cc, model)
+            finite = np.isfinite(y)
+            if not finite.any():
+                w.write(np.zeros((n, cols), np.complex64), 1, window=Window(0, first, cols, n))
+                continue
+            y0 = max(0, int(np.floor(np.nanmin(y))) - HALF - 1)
+            y1 = min(s.shape[0], int(np.ceil(np.nanmax(y))) + HALF + 2)
+            x0 = max(0, int(np.floor(np.nanmin(x))) - HALF - 1)
+            x1 = min(s.shape[1], int(np.ceil(np.nanmax(x))) + HALF + 2)
+            block = np.zeros((n, cols), np.complex64)
+            if y1 > y0 and x1 > x0:
+                src = sr.read(1, window=Window(x0, y0, x1 - x0, y1 - y0)).astype(np.complex64)
+                block = resample(src, y0, x0, y, x, f_dc, a.azimuth_time_interval_s)
+                block[~finite] = 0
+            w.write(block, 1, window=Window(0, first, cols, n))
+    log.info("coregistered %s onto %s (Doppler %.1f Hz)", s.name, m.name, f_dc)
+    return Path(dst)
+
+
+def interferogram(master_safe, slave_safe, slave_coreg, xyz_tif, dst, looks=(3, 3), polarisation: str = "VV",
+                  dst_png_phase=None, dst_png_coherence=None, threads: int = 1) -> Path:
+    """Flattened interferogram, multilooked: DiapOTB's 4-band GeoTIFF (amplitude, phase, coherence, isData).
+
+    I = m · conj(s) · exp(+j4π(R_m(P) - R_s(P))/λ), P each master pixel's ground point (DEM), so the
+    flat-earth and topographic phase are gone; then, over naz × nrg looks:
+    phase = arg Σ I, coherence = |Σ I| / sqrt(Σ|m|² Σ|s|²), amplitude = (Σ|m|² Σ|s|²)^(1/4) / sqrt(N),
+    isData = 1 where every sample had a master, a slave and a ground point.
+    """
+    from dinsar.geometry.radar import C, geo2rdr
+
+    set_threads(threads)
+    m, s = open_pair(master_safe, slave_safe, polarisation)
+    naz, nrg = (int(v) for v in looks)
+    lines, cols = m.shape
+    out_l, out_c = lines // naz, cols // nrg
+    wavelength = m.annotation.wavelength_m
+    gm, gs = m.radar_grid, s.radar_grid
+    block = max(naz, (BLOCK_LINES // naz) * naz)
+    prof = raster.geotiff_profile(out_l, out_c, np.float32, count=4)
+    with atomic.outputs(dst) as (tmp,), rasterio.open(tmp, "w", **prof) as w, \
+            rasterio.open(m.measurement_path) as mr, rasterio.open(slave_coreg) as sr:
+        w.gcps = raster.gcps_from_grid(m.annotation.geolocation_grid, (naz, nrg))
+        for first in range(0, out_l * naz, block):
+            n = min(block, out_l * naz - first)
+            win = Window(0, first, out_c * nrg, n)
+            mb = mr.read(1, window=win).astype(np.complex64)
+            sb = sr.read(1, window=win).astype(np.complex64)
+            xyz = read_xyz(xyz_tif, win).transpose(1, 2, 0).reshape(-1, 3)
+            _, r_s = geo2rdr(s.orbit, gs, xyz)
+            cc = np.arange(out_c * nrg, dtype=np.float64)
+            r_m = (gm.near_range_time_s + cc / gm.range_sampling_rate_hz) * C / 2
+            flat = 4 * np.pi / wavelength * (r_m[None, :] - r_s.reshape(n, -1))
+            valid = (mb != 0) & (sb != 0) & np.isfinite(flat)
+            ifg = mb * np.conj(sb) * np.exp(1j * np.where(valid, flat, 0))
+            ifg = np.where(valid, ifg, 0).astype(np.complex64)
+            num = multilook_complex(ifg, naz, nrg)
+            pm = multilook_intensity(np.where(valid, mb, 0), naz, nrg)
+            ps = multilook_intensity(np.where(valid, sb, 0), naz, nrg)
+            ok = multilook_intensity(valid.astype(np.float32), naz, nrg) > 0.999
+            denom = np.sqrt(pm * ps)
+            coh = np.where(denom > 0, np.abs(num) / np.where(denom > 0, denom, 1), 0)
+            bands = np.stack([np.sqrt(denom), np.angle(num), np.clip(coh, 0, 1), ok.astype(np.float32)])
+            w.write(bands.astype(np.float32), window=Window(0, first // naz, out_c, n // naz))
+        for k, name in enumerate(("amplitude", "phase (rad)", "coherence", "isData"), start=1):
+            w.set_band_description(k, name)
+    if dst_png_phase or dst_png_coherence:
+        from dinsar.io import png
+
+        if dst_png_phase:
+            png.write_phase_png(dst_png_phase, dst)
+        if dst_png_coherence:
+            png.write_png(dst_png_coherence, png.to_uint8(png.read_decimated(str(dst), 2048, band=3), 0, 1))
+    log.info("interferogram %s x %s: %dx%d looks -> %dx%d", m.name, s.name, naz, nrg, out_l, out_c)
+    return Path(dst)
