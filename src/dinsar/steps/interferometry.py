@@ -216,3 +216,170 @@ def interferogram(master_safe, slave_safe, slave_coreg, xyz_tif, dst, looks=(3, 
             png.write_png(dst_png_coherence, png.to_uint8(png.read_decimated(str(dst), 2048, band=3), 0, 1))
     log.info("interferogram %s x %s: %dx%d looks -> %dx%d", m.name, s.name, naz, nrg, out_l, out_c)
     return Path(dst)
+
+
+def _read_ifg(path):
+    with rasterio.open(path) as src:
+        amp, phase, coh, ok = src.read()
+        gcps = src.gcps
+    return amp, phase, coh, ok > 0.5, gcps
+
+
+def filter_unwrap(ifg_tif, dst_filtered, dst_unwrapped, looks=(3, 3), alpha: float = 0.5, patch: int = 32,
+                  min_coherence: float = 0.2, reference: tuple[int, int] | None = None, dst_png=None,
+                  threads: int = 1) -> Path:
+    """Goldstein filter, then SNAPHU (coherence-weighted, 'defo' costs), referenced to one pixel.
+
+    unwrapped.tif bands: unwrapped phase minus its value at the reference pixel (rad), SNAPHU's
+    connected components; tags REFERENCE_LINE / REFERENCE_COL (multilooked grid). The reference
+    is the given (line, col) or the most coherent 9×9 area of the largest component.
+    """
+    from dinsar.interferometry.filter import goldstein
+    from dinsar.interferometry.unwrap import UnwrappingError, pick_reference, unwrap
+
+    set_threads(threads)
+    amp, phase, coh, ok, gcps = _read_ifg(ifg_tif)
+    ifg = np.where(ok, amp * np.exp(1j * phase), 0).astype(np.complex64)
+    filtered = goldstein(ifg, alpha=alpha, patch=patch)
+    valid = ok & (coh >= min_coherence)
+    # equivalent number of looks: naz·nrg samples, correlated by the ~0.8 oversampling in each axis
+    nlooks = looks[0] * looks[1] * 0.8 * 0.85
+    unw, cc = unwrap(filtered, coh, valid, nlooks)
+    if reference is None:
+        reference = pick_reference(coh, cc)
+    r0, c0 = reference
+    if not (0 <= r0 < unw.shape[0] and 0 <= c0 < unw.shape[1]) or not np.isfinite(unw[r0, c0]):
+        raise UnwrappingError(f"reference pixel {reference} is outside the unwrapped area")
+    win = unw[max(0, r0 - 2):r0 + 3, max(0, c0 - 2):c0 + 3]
+    unw = unw - np.nanmean(win)
+    ny, nx = unw.shape
+    with atomic.outputs(dst_filtered, dst_unwrapped) as (tf, tu):
+        with rasterio.open(tf, "w", **raster.geotiff_profile(ny, nx, np.complex64)) as w:
+            w.gcps = gcps
+            w.write(filtered, 1)
+        with rasterio.open(tu, "w", **raster.geotiff_profile(ny, nx, np.float32, count=2, nodata=np.nan)) as w:
+            w.gcps = gcps
+            w.write(np.stack([unw, cc.astype(np.float32)]))
+            w.update_tags(REFERENCE_LINE=str(r0), REFERENCE_COL=str(c0))
+            w.set_band_description(1, "unwrapped phase - phase at the reference (rad)")
+            w.set_band_description(2, "SNAPHU connected component (0 = none)")
+    if dst_png:
+        from dinsar.io import png
+
+        bright = 0.25 + 0.75 * png.robust_stretch(amp).astype(np.float64) / 255.0
+        rgb = png.cyclic_rgb(np.angle(filtered), bright)
+        with rasterio.open(dst_png, "w", driver="PNG", height=ny, width=nx, count=3, dtype="uint8") as w:
+            w.write(rgb)
+    log.info("unwrapped %s: reference %s, %d components", ifg_tif, reference, int(cc.max()))
+    return Path(dst_unwrapped)
+
+
+def geocode(master_safe, dem, unwrapped_tif, ifg_tif, dst_los, dst_enu, dst_coherence, looks=(3, 3),
+            polarisation: str = "VV", posting_deg: float | None = None, dem_vertical=None, geoid_dir=None,
+            threads: int = 1) -> list[Path]:
+    """LOS displacement (m, toward the satellite), its unit vector (E, N, U) and the coherence, on a
+    regular WGS84 lon/lat grid, as Cloud-Optimised GeoTIFFs.  d = -λ φ_unw / (4π)."""
+    from rasterio.shutil import copy as rio_copy
+    from rasterio.transform import from_origin
+
+    from dinsar.interferometry.geocode import bilinear_many, los_enu, radar_coordinates
+    from dinsar.steps.geometry import _scene_dem
+
+    set_threads(threads)
+    product = sentinel1.open_product(master_safe, polarisation=polarisation)
+    scene_dem = _scene_dem(product, dem, dem_vertical, geoid_dir)
+    with rasterio.open(unwrapped_tif) as src:
+        unw = src.read(1)
+    _, _, coh, ok, _ = _read_ifg(ifg_tif)
+    wavelength = product.annotation.wavelength_m
+    los_radar = np.where(ok & np.isfinite(unw), -wavelength * unw / (4 * np.pi), np.nan)
+    naz, nrg = looks
+    a = product.annotation
+    if posting_deg is None:
+        ground = max(naz * a.azimuth_pixel_spacing_m,
+                     nrg * a.range_pixel_spacing_m / np.sin(np.radians(a.incidence_angle_mid_deg)))
+        posting_deg = float(np.round(ground / 111_000.0, 7))
+    lines, cols = los_radar.shape
+    corners_l = np.array([0, 0, lines - 1, lines - 1]) * naz + (naz - 1) / 2
+    corners_c = np.array([0, cols - 1, 0, cols - 1]) * nrg + (nrg - 1) / 2
+    lo, la, _ = product.rdr2geo(corners_l, corners_c, float(np.nanmean(scene_dem.height)))
+    relief = (float(np.nanmax(scene_dem.height)) - float(np.nanmin(scene_dem.height))) / 110_000.0
+    west, east = lo.min() - relief, lo.max() + relief
+    south, north = la.min() - relief, la.max() + relief
+    nx = int(np.ceil((east - west) / posting_deg))
+    ny = int(np.ceil((north - south) / posting_deg))
+    transform = from_origin(west, north, posting_deg, posting_deg)
+    rasters = np.stack([los_radar, np.where(ok, coh, np.nan)])
+    outs = [Path(dst_los), Path(dst_enu), Path(dst_coherence)]
+    prof = dict(driver="GTiff", height=ny, width=nx, dtype="float32", crs="EPSG:4326", transform=transform,
+                tiled=True, blockxsize=256, blockysize=256, nodata=np.nan)
+    work = [p.with_name(f".{p.stem}.work.tif") for p in outs]
+    try:
+        with rasterio.open(work[0], "w", count=1, **prof) as wl, \
+                rasterio.open(work[1], "w", count=3, **prof) as we, \
+                rasterio.open(work[2], "w", count=1, **prof) as wc:
+            for first, n in raster.line_blocks(ny, 256):
+                rows, cols_ = np.mgrid[first:first + n, 0:nx]
+                lon = west + (cols_ + 0.5) * posting_deg
+                lat = north - (rows + 0.5) * posting_deg
+                y, x, xyz = radar_coordinates(product, scene_dem, lon, lat, looks)
+                vals = bilinear_many(rasters, y, x).reshape(2, n, nx)
+                enu = los_enu(product, xyz, lon, lat).reshape(3, n, nx)
+                enu[:, ~np.isfinite(vals[1])] = np.nan
+                win = Window(0, first, nx, n)
+                wl.write(vals[0].astype(np.float32), 1, window=win)
+                wc.write(vals[1].astype(np.float32), 1, window=win)
+                we.write(enu.astype(np.float32), window=win)
+            wl.set_band_description(1, "LOS displacement toward the satellite (m)")
+            for k, name in enumerate(("east", "north", "up"), start=1):
+                we.set_band_description(k, f"LOS unit vector ground->satellite, {name}")
+            wc.set_band_description(1, "coherence")
+        with atomic.outputs(*outs) as tmps:
+            for src, tmp in zip(work, tmps, strict=True):
+                rio_copy(src, tmp, driver="COG", compress="DEFLATE", predictor=3)
+    finally:
+        for p in work:
+            p.unlink(missing_ok=True)
+    log.info("geocoded %s: %dx%d at %.6f°", product.name, ny, nx, posting_deg)
+    return outs
+
+
+def compare_truth(unwrapped_tif, ifg_tif, truth_dir, dst_json, looks=(3, 3), min_coherence: float = 0.5) -> dict:
+    """LOS displacement and wrapped phase against a simulated pair's truth (radar, multilooked grid).
+
+    Both are taken relative to the unwrapping reference pixel; statistics over pixels with
+    coherence >= min_coherence in the main connected component.
+    """
+    naz, nrg = looks
+    with rasterio.open(unwrapped_tif) as src:
+        unw, cc = src.read()
+        ref = (int(src.tags()["REFERENCE_LINE"]), int(src.tags()["REFERENCE_COL"]))
+    _, phase, coh, ok, _ = _read_ifg(ifg_tif)
+    truth_json = json.loads((Path(truth_dir) / "truth.json").read_text())
+    wavelength = truth_json["wavelength_m"]
+    with rasterio.open(Path(truth_dir) / "los_displacement.tif") as src:
+        d_full = src.read(1).astype(np.float64)
+    ny, nx = unw.shape
+    d_true = np.nanmean(d_full[:ny * naz, :nx * nrg].reshape(ny, naz, nx, nrg), axis=(1, 3))
+    d_est = -wavelength * unw / (4 * np.pi)
+    labels, counts = np.unique(cc[cc > 0], return_counts=True)
+    main = cc == labels[np.argmax(counts)] if labels.size else np.zeros_like(ok)
+    use = ok & main & (coh >= min_coherence) & np.isfinite(d_true) & np.isfinite(d_est)
+    r0, c0 = ref
+    diff = (d_est - d_est[r0, c0]) - (d_true - d_true[r0, c0])
+    diff = diff - np.nanmean(diff[use])  # the reference pixel's own noise is a constant
+    phase_true = -4 * np.pi * d_true / wavelength
+    resid = np.angle(np.exp(1j * (phase - phase_true)))
+    resid = np.angle(np.exp(1j * (resid - np.angle(np.nanmean(np.exp(1j * resid[use]))))))
+    result = {
+        "pixels": int(use.sum()), "fraction": float(use.mean()),
+        "los_rmse_mm": float(np.sqrt(np.mean(diff[use] ** 2)) * 1000),
+        "los_max_abs_mm": float(np.max(np.abs(diff[use])) * 1000),
+        "wrapped_phase_residual_rms_rad": float(np.sqrt(np.mean(resid[use] ** 2))),
+        "truth_los_range_mm": [float(np.nanmin(d_true) * 1000), float(np.nanmax(d_true) * 1000)],
+        "reference": list(ref), "min_coherence": min_coherence,
+    }
+    with atomic.outputs(dst_json) as (tmp,):
+        tmp.write_text(json.dumps(result, indent=1))
+    log.info("LOS displacement vs truth: RMSE %.2f mm over %d pixels", result["los_rmse_mm"], result["pixels"])
+    return result
