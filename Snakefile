@@ -31,12 +31,14 @@ SITE = INPUTS.site
 wildcard_constraints:
     site=r"[A-Za-z0-9_.-]+",
     product=r"[A-Za-z0-9_]+",
+    pair=r"[A-Za-z0-9_]+",
     pol=r"(vv|vh|hh|hv)",
 
 
 include: "workflow/rules/preprocess.smk"
 include: "workflow/rules/quicklook.smk"
 include: "workflow/rules/geometry.smk"
+include: "workflow/rules/interferometry.smk"
 
 
 rule all:
@@ -46,6 +48,16 @@ rule all:
 
 
 onsuccess:
+    import json
+    from pathlib import Path
+
     print("dinsar: outputs of site", SITE)
     for target in INPUTS.targets():
         print("  ", target)
+    if INPUTS.pair and INPUTS.simulated:
+        cmp = Path(INPUTS.pair_dir_results()) / "truth_comparison.json"
+        if cmp.is_file():
+            r = json.loads(cmp.read_text())
+            print(f"dinsar: LOS displacement vs truth: RMSE {r['los_rmse_mm']:.2f} mm "
+                  f"(max {r['los_max_abs_mm']:.2f} mm) over {r['pixels']} pixels; wrapped phase residual "
+                  f"{r['wrapped_phase_residual_rms_rad']:.3f} rad")

@@ -29,6 +29,7 @@ class Inputs:
     quicklook_looks: tuple[int, int]
     master: str = ""
     dem: str | None = None  # DEM path (config, or the simulated pair's)
+    slave: str | None = None
 
     @property
     def simulated(self) -> bool:
@@ -46,6 +47,7 @@ class Inputs:
         if "products" in config:
             sources = {_stem(p): p for p in config["products"].values()}
             master = _stem(config["products"]["master"])
+            slave = _stem(config["products"]["slave"]) if "slave" in config["products"] else None
         elif "simulate" in config:
             sim = PairConfig.from_dict(config["simulate"])
             master, slave = pair_names(sim)
@@ -59,7 +61,7 @@ class Inputs:
                 "products under `products:` (master, slave)"
             )
         looks = tuple(config["quicklook"]["looks"])
-        return cls(site, results, pol, keep, sources, looks, master, dem)
+        return cls(site, results, pol, keep, sources, looks, master, dem, slave)
 
     def source(self, product: str) -> str:
         try:
@@ -69,6 +71,18 @@ class Inputs:
 
     def geometry_dir(self) -> str:
         return f"{self.results}/{self.site}/geometry/{self.master}"
+
+    @property
+    def pair(self) -> str | None:
+        return f"{self.master}_{self.slave}" if self.slave else None
+
+    def pair_products(self, pair: str) -> tuple[str, str]:
+        if pair != self.pair:
+            raise ConfigError(f"no pair named {pair}")
+        return self.master, self.slave
+
+    def pair_dir_results(self) -> str:
+        return f"{self.results}/{self.site}/pairs/{self.pair}"
 
     def targets(self) -> list[str]:
         pol = self.polarisation.lower()
@@ -80,8 +94,15 @@ class Inputs:
         out.append(f"{self.geometry_dir()}/doppler0.json")
         if self.dem:
             out += [f"{self.geometry_dir()}/{name}" for name in GEOMETRY_OUTPUTS]
+            if self.slave:
+                out += [f"{self.pair_dir_results()}/{name}" for name in PAIR_OUTPUTS]
+                if self.simulated:
+                    out.append(f"{self.pair_dir_results()}/truth_comparison.json")
         return out
 
 
+PAIR_OUTPUTS = ("grid.tif", "grid.json", "slave_coreg.tif", "interferogram_ml.tif", "interferogram_phase.png",
+                "coherence.png", "filtered.tif", "filtered_phase.png", "unwrapped.tif", "los_displacement.tif",
+                "los_enu.tif", "coherence_geo.tif")
 GEOMETRY_OUTPUTS = ("dem_projection.tif", "height.tif", "xyz.tif", "simulated_amplitude.tif",
                     "shadow.tif", "layover.tif", "simulated_amplitude.png")

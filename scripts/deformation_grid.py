@@ -1,0 +1,10 @@
+"""Rule deformation_grid: slave -> master offsets (geometry + correlation + residual fit)."""
+from dinsar.logs import to_file
+from dinsar.steps import interferometry
+
+with to_file(snakemake.log[0]):  # noqa: F821
+    sm = snakemake  # noqa: F821
+    o = sm.params.opts
+    interferometry.deformation_grid(sm.input.master, sm.input.slave, sm.input.xyz, sm.output.grid, sm.output.stats,
+                                    polarisation=sm.params.pol, step=o["step"], window=o["window"],
+                                    degree=o["degree"], min_peak=o["min_peak"], threads=sm.threads)

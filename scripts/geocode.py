@@ -1,0 +1,10 @@
+"""Rule geocode: LOS displacement, LOS unit vector and coherence on a lon/lat grid (COG)."""
+from dinsar.logs import to_file
+from dinsar.steps import interferometry
+
+with to_file(snakemake.log[0]):  # noqa: F821
+    sm = snakemake  # noqa: F821
+    interferometry.geocode(sm.input.master, sm.input.dem, sm.input.unwrapped, sm.input.ifg, sm.output.los,
+                           sm.output.enu, sm.output.coherence, looks=sm.params.looks, polarisation=sm.params.pol,
+                           posting_deg=sm.params.posting, dem_vertical=sm.params.dem_vertical,
+                           geoid_dir=sm.params.geoid_dir, threads=sm.threads)

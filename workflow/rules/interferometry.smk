@@ -1,0 +1,162 @@
+# The DInSAR chain of a pair: deformation grid, coregistration, interferogram + multilook,
+# Goldstein filter + SNAPHU unwrapping, geocoding of the LOS displacement (DiapOTB's
+# SARDEMGrid/SARCorrelationGrid, SARCoRegistration, SARRobustInterferogram, SARMultiLook,
+# and what DiapOTB did not do).
+
+PAIR = f"{R}/{{site}}/pairs/{{pair}}"
+
+
+def _product(role):
+    def lookup(w):
+        master, slave = INPUTS.pair_products(w.pair)
+        return f"{R}/{w.site}/products/{master if role == 'master' else slave}.SAFE"
+
+    return lookup
+
+
+def _geometry(name):
+    return lambda w: f"{R}/{w.site}/geometry/{INPUTS.pair_products(w.pair)[0]}/{name}"
+
+
+rule deformation_grid:
+    input:
+        master=_product("master"),
+        slave=_product("slave"),
+        xyz=_geometry("xyz.tif"),
+    output:
+        grid=f"{PAIR}/grid.tif",
+        stats=f"{PAIR}/grid.json",
+    params:
+        pol=config["polarisation"],
+        opts=config["coregistration"],
+    threads: 2
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    log:
+        f"logs/{{site}}/deformation_grid/{{pair}}.log",
+    benchmark:
+        f"benchmarks/{{site}}/deformation_grid/{{pair}}.tsv"
+    script:
+        "../../scripts/deformation_grid.py"
+
+
+rule coregister:
+    input:
+        master=_product("master"),
+        slave=_product("slave"),
+        xyz=_geometry("xyz.tif"),
+        grid=f"{PAIR}/grid.json",
+    output:
+        f"{PAIR}/slave_coreg.tif",
+    params:
+        pol=config["polarisation"],
+    threads: 2
+    resources:
+        mem_mb=3000,
+        runtime=60,
+    log:
+        f"logs/{{site}}/coregister/{{pair}}.log",
+    benchmark:
+        f"benchmarks/{{site}}/coregister/{{pair}}.tsv"
+    script:
+        "../../scripts/coregister.py"
+
+
+rule interferogram:
+    input:
+        master=_product("master"),
+        slave=_product("slave"),
+        coreg=f"{PAIR}/slave_coreg.tif",
+        xyz=_geometry("xyz.tif"),
+    output:
+        ifg=f"{PAIR}/interferogram_ml.tif",
+        phase_png=f"{PAIR}/interferogram_phase.png",
+        coherence_png=f"{PAIR}/coherence.png",
+    params:
+        pol=config["polarisation"],
+        looks=config["multilook"]["looks"],
+    threads: 2
+    resources:
+        mem_mb=3000,
+        runtime=60,
+    log:
+        f"logs/{{site}}/interferogram/{{pair}}.log",
+    benchmark:
+        f"benchmarks/{{site}}/interferogram/{{pair}}.tsv"
+    script:
+        "../../scripts/interferogram.py"
+
+
+rule unwrap:
+    input:
+        ifg=f"{PAIR}/interferogram_ml.tif",
+    output:
+        filtered=f"{PAIR}/filtered.tif",
+        unwrapped=f"{PAIR}/unwrapped.tif",
+        png=f"{PAIR}/filtered_phase.png",
+    params:
+        looks=config["multilook"]["looks"],
+        filter=config["filter"],
+        unwrap=config["unwrap"],
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=120,
+    log:
+        f"logs/{{site}}/unwrap/{{pair}}.log",
+    benchmark:
+        f"benchmarks/{{site}}/unwrap/{{pair}}.tsv"
+    script:
+        "../../scripts/unwrap.py"
+
+
+rule geocode:
+    input:
+        master=_product("master"),
+        dem=lambda w: INPUTS.dem,
+        unwrapped=f"{PAIR}/unwrapped.tif",
+        ifg=f"{PAIR}/interferogram_ml.tif",
+    output:
+        los=f"{PAIR}/los_displacement.tif",
+        enu=f"{PAIR}/los_enu.tif",
+        coherence=f"{PAIR}/coherence_geo.tif",
+    params:
+        pol=config["polarisation"],
+        looks=config["multilook"]["looks"],
+        posting=config["geocode"]["posting_deg"],
+        dem_vertical=config["dem_vertical"],
+        geoid_dir=config["geoid_dir"],
+    threads: 2
+    resources:
+        mem_mb=3000,
+        runtime=60,
+    log:
+        f"logs/{{site}}/geocode/{{pair}}.log",
+    benchmark:
+        f"benchmarks/{{site}}/geocode/{{pair}}.tsv"
+    script:
+        "../../scripts/geocode.py"
+
+
+if INPUTS.simulated:
+
+    rule compare_truth:
+        input:
+            unwrapped=f"{PAIR}/unwrapped.tif",
+            ifg=f"{PAIR}/interferogram_ml.tif",
+            truth=f"{INPUTS.pair_dir()}/truth",
+        output:
+            f"{PAIR}/truth_comparison.json",
+        params:
+            looks=config["multilook"]["looks"],
+        threads: 1
+        resources:
+            mem_mb=2000,
+            runtime=10,
+        log:
+            f"logs/{{site}}/compare_truth/{{pair}}.log",
+        benchmark:
+            f"benchmarks/{{site}}/compare_truth/{{pair}}.tsv"
+        script:
+            "../../scripts/compare_truth.py"
