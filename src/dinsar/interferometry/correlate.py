@@ -1,6 +1,7 @@
 """Sub-pixel offset of a slave window against a master window by amplitude cross-correlation.
 
-The complex windows are oversampled ×2 by FFT zero-padding first (an SLC is band-limited;
+The complex windows are brought to baseband in azimuth (their Doppler centroid and, for TOPS,
+its ramp removed) and oversampled ×2 by FFT zero-padding (an SLC is band-limited;
 its amplitude is not, and correlating amplitudes at the original sampling biases the
 peak), their mean-removed amplitudes are cross-correlated by FFT, and the peak is refined
 by an upsampled DFT around it (Guizar-Sicairos et al., 2008) and a parabolic fit.
@@ -22,6 +23,20 @@ class Match:
     dcol: float
     peak: float  # normalised correlation peak (0..1)
     snr: float  # peak over the mean absolute correlation
+
+
+def _deramp(a: np.ndarray) -> np.ndarray:
+    """Move the window's azimuth spectrum to baseband: remove exp(j2π(f0·y + k·y²/2)), f0 and k
+    fitted to the lag-one phase of each line pair (Doppler centroid and, in TOPS, its ramp)."""
+    lag = np.sum(a[1:] * np.conj(a[:-1]), axis=1)
+    w = np.abs(lag)
+    if not np.any(w > 0):
+        return a
+    f = np.unwrap(np.angle(lag)) / (2 * np.pi)  # cycles per line, between lines y and y + 1
+    y = np.arange(len(f)) + 0.5
+    k, f0 = np.polyfit(y, f, 1, w=np.sqrt(w / w.max()) + 1e-12)
+    yy = np.arange(a.shape[0])[:, None]
+    return a * np.exp(-2j * np.pi * (f0 * yy + 0.5 * k * yy**2))
 
 
 def _oversample(a: np.ndarray, k: int) -> np.ndarray:
@@ -52,10 +67,13 @@ def _parabola(a, b, c) -> float:
 
 def match(master: np.ndarray, slave: np.ndarray) -> Match:
     """Offset (slave - master) of the common content of two same-sized complex windows."""
-    a = np.abs(_oversample(master, OVERSAMPLE))
-    b = np.abs(_oversample(slave, OVERSAMPLE))
-    a = a - a.mean()
-    b = b - b.mean()
+    a = np.abs(_oversample(_deramp(master), OVERSAMPLE))
+    b = np.abs(_oversample(_deramp(slave), OVERSAMPLE))
+    # mean removed, then tapered: content entering or leaving the window at its edges would
+    # otherwise pull the peak toward zero shift
+    taper = np.outer(np.hanning(a.shape[0]), np.hanning(a.shape[1]))
+    a = (a - a.mean()) * taper
+    b = (b - b.mean()) * taper
     norm = np.sqrt(np.sum(a * a) * np.sum(b * b))
     if norm == 0:
         return Match(np.nan, np.nan, 0.0, 0.0)
