@@ -29,12 +29,13 @@ def volcano_height(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     return shield + cone + crater + SUMMIT_M - (1900.0 + 700.0)
 
 
-def write_volcano_dem(path: str | Path, half_size_deg: float = 0.08) -> Path:
-    """The volcano over ±half_size_deg around the summit, float32 GeoTIFF (EPSG:4979)."""
+def write_volcano_dem(path: str | Path, half_size_deg: float = 0.08,
+                      centre: tuple[float, float] = SUMMIT_LON_LAT) -> Path:
+    """The volcano over ±half_size_deg around `centre` (default the summit), float32 GeoTIFF (EPSG:4979)."""
     path = Path(path)
     n = int(round(2 * half_size_deg / POSTING_DEG))
-    west = SUMMIT_LON_LAT[0] - half_size_deg
-    north = SUMMIT_LON_LAT[1] + half_size_deg
+    west = centre[0] - half_size_deg
+    north = centre[1] + half_size_deg
     lon = west + (np.arange(n) + 0.5) * POSTING_DEG
     lat = north - (np.arange(n) + 0.5) * POSTING_DEG
     height = volcano_height(lon[None, :], lat[:, None]).astype(np.float32)

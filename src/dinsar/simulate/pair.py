@@ -552,7 +552,8 @@ def write_pair(out: str | Path, cfg: PairConfig, dem_path: str | Path | None = N
         shutil.copyfile(dem_path, dem_file)
     else:
         half = max(0.08, (max(lines * 4.5, cols * 4.5) / 2 + 8000.0) / 110_000.0)
-        write_volcano_dem(dem_file, half_size_deg=half)
+        centre = cfg.target or (cfg.mogi["lon"], cfg.mogi["lat"])
+        write_volcano_dem(dem_file, half_size_deg=half, centre=centre)
     scene = _scene(cfg, dem_file)
     work = Path(tempfile.mkdtemp(prefix=".simulate.", dir=out))
     try:

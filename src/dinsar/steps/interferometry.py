@@ -29,13 +29,13 @@ def open_pair(master_safe, slave_safe, polarisation: str):
     """Both products, refusing pairs that cannot form an interferogram (one line each)."""
     m = sentinel1.open_product(master_safe, polarisation=polarisation)
     s = sentinel1.open_product(slave_safe, polarisation=polarisation)
-    if m.name == s.name or m.annotation.first_line_time == s.annotation.first_line_time:
-        raise DinsarError(f"{slave_safe}: the slave is the master acquisition ({m.name})")
     am, as_ = m.annotation, s.annotation
     for what, a, b in (("mode", am.mode, as_.mode), ("swath", am.swath, as_.swath),
                        ("polarisation", am.polarisation, as_.polarisation)):
         if a != b:
             raise DinsarError(f"{slave_safe}: slave {what} {b} differs from the master's {a}")
+    if m.name == s.name or (am.mission, am.first_line_time) == (as_.mission, as_.first_line_time):
+        raise DinsarError(f"{slave_safe}: the slave is the master acquisition ({m.name})")
     if abs(am.radar_frequency_hz - as_.radar_frequency_hz) > 1.0:
         raise DinsarError(f"{slave_safe}: slave radar frequency differs from the master's")
     return m, s
