@@ -72,7 +72,7 @@ def test_workflow_through_fake_pbs(tmp_path):
     work.mkdir()
     fake_pbs.install(bin_dir)
     cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
-    cfg["simulate"]["size"] = [192, 192]
+    cfg["simulate"]["size"] = [320, 320]  # the smallest that keeps enough correlation windows
     cfg["site"] = "pbs_test"
     (work / "site.yaml").write_text(yaml.safe_dump(cfg))
     run = subprocess.run(

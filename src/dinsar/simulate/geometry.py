@@ -104,6 +104,7 @@ def ground_point(orbit: PolyOrbit, t: np.ndarray, slant_range: np.ndarray, heigh
 def bilinear(grid: np.ndarray, x0: float, y0: float, dx: float, dy: float, x, y) -> np.ndarray:
     """Bilinear interpolation of grid (rows along y) at (x, y); NaN outside."""
     fx, fy = (np.asarray(x) - x0) / dx, (np.asarray(y) - y0) / dy
+    fx, fy = np.where(np.isfinite(fx), fx, -1.0), np.where(np.isfinite(fy), fy, -1.0)
     j, i = np.floor(fx).astype(int), np.floor(fy).astype(int)
     inside = (j >= 0) & (i >= 0) & (j < grid.shape[1] - 1) & (i < grid.shape[0] - 1)
     j, i = np.where(inside, j, 0), np.where(inside, i, 0)
@@ -144,7 +145,7 @@ def ground_on_surface(orbit: PolyOrbit, t: np.ndarray, slant_range: np.ndarray, 
 
     for _ in range(iterations):
         f1, f2 = residual(lon, lat)
-        if np.nanmax(np.abs(f1)) < 1e-5 and np.nanmax(np.abs(f2)) < 1e-5:
+        if not (np.abs(f1) >= 1e-5).any() and not (np.abs(f2) >= 1e-5).any():  # NaN: outside the DEM
             break
         a1, a2 = residual(lon + step_deg, lat)
         b1, b2 = residual(lon, lat + step_deg)
