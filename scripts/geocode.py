@@ -7,4 +7,5 @@ with to_file(snakemake.log[0]):  # noqa: F821
     interferometry.geocode(sm.input.master, sm.input.dem, sm.input.unwrapped, sm.input.ifg, sm.output.los,
                            sm.output.enu, sm.output.coherence, looks=sm.params.looks, polarisation=sm.params.pol,
                            posting_deg=sm.params.posting, dem_vertical=sm.params.dem_vertical,
-                           geoid_dir=sm.params.geoid_dir, threads=sm.threads)
+                           geoid_dir=sm.params.geoid_dir, filtered_tif=sm.input.filtered,
+                           dst_phase=sm.output.phase, threads=sm.threads)

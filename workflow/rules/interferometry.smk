@@ -117,10 +117,12 @@ rule geocode:
         dem=lambda w: INPUTS.dem,
         unwrapped=f"{PAIR}/unwrapped.tif",
         ifg=f"{PAIR}/interferogram_ml.tif",
+        filtered=f"{PAIR}/filtered.tif",
     output:
         los=f"{PAIR}/los_displacement.tif",
         enu=f"{PAIR}/los_enu.tif",
         coherence=f"{PAIR}/coherence_geo.tif",
+        phase=f"{PAIR}/phase_geo.tif",
     params:
         pol=config["polarisation"],
         looks=config["multilook"]["looks"],

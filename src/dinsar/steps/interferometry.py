@@ -276,9 +276,11 @@ def filter_unwrap(ifg_tif, dst_filtered, dst_unwrapped, looks=(3, 3), alpha: flo
 
 def geocode(master_safe, dem, unwrapped_tif, ifg_tif, dst_los, dst_enu, dst_coherence, looks=(3, 3),
             polarisation: str = "VV", posting_deg: float | None = None, dem_vertical=None, geoid_dir=None,
-            threads: int = 1) -> list[Path]:
-    """LOS displacement (m, toward the satellite), its unit vector (E, N, U) and the coherence, on a
-    regular WGS84 lon/lat grid, as Cloud-Optimised GeoTIFFs.  d = -λ φ_unw / (4π)."""
+            filtered_tif=None, dst_phase=None, threads: int = 1) -> list[Path]:
+    """LOS displacement (m, toward the satellite), its unit vector (E, N, U), the coherence and (given
+    filtered_tif and dst_phase) the filtered wrapped phase, on a regular WGS84 lon/lat grid, as
+    Cloud-Optimised GeoTIFFs.  d = -λ φ_unw / (4π). The wrapped phase is interpolated as a complex
+    number (its real and imaginary parts), never across a 2π jump."""
     from rasterio.shutil import copy as rio_copy
     from rasterio.transform import from_origin
 
@@ -309,12 +311,19 @@ def geocode(master_safe, dem, unwrapped_tif, ifg_tif, dst_los, dst_enu, dst_cohe
     nx = int(np.ceil((east - west) / posting_deg))
     ny = int(np.ceil((north - south) / posting_deg))
     transform = from_origin(west, north, posting_deg, posting_deg)
-    rasters = np.stack([los_radar, np.where(ok, coh, np.nan)])
-    outs = [Path(dst_los), Path(dst_enu), Path(dst_coherence)]
+    layers = [los_radar, np.where(ok, coh, np.nan)]
+    if filtered_tif is not None and dst_phase is not None:
+        with rasterio.open(filtered_tif) as src:
+            z = src.read(1)
+        z = np.where(ok, z / np.maximum(np.abs(z), 1e-30), np.nan)
+        layers += [z.real, z.imag]
+    rasters = np.stack(layers)
+    outs = [Path(dst_los), Path(dst_enu), Path(dst_coherence)] + ([Path(dst_phase)] if len(layers) == 4 else [])
     prof = dict(driver="GTiff", height=ny, width=nx, dtype="float32", crs="EPSG:4326", transform=transform,
                 tiled=True, blockxsize=256, blockysize=256, nodata=np.nan)
     work = [p.with_name(f".{p.stem}.work.tif") for p in outs]
     try:
+        phase_writer = rasterio.open(work[3], "w", count=1, **prof) if len(outs) == 4 else None
         with rasterio.open(work[0], "w", count=1, **prof) as wl, \
                 rasterio.open(work[1], "w", count=3, **prof) as we, \
                 rasterio.open(work[2], "w", count=1, **prof) as wc:
@@ -323,13 +332,18 @@ def geocode(master_safe, dem, unwrapped_tif, ifg_tif, dst_los, dst_enu, dst_cohe
                 lon = west + (cols_ + 0.5) * posting_deg
                 lat = north - (rows + 0.5) * posting_deg
                 y, x, xyz = radar_coordinates(product, scene_dem, lon, lat, looks)
-                vals = bilinear_many(rasters, y, x).reshape(2, n, nx)
+                vals = bilinear_many(rasters, y, x).reshape(len(layers), n, nx)
                 enu = los_enu(product, xyz, lon, lat).reshape(3, n, nx)
                 enu[:, ~np.isfinite(vals[1])] = np.nan
                 win = Window(0, first, nx, n)
                 wl.write(vals[0].astype(np.float32), 1, window=win)
                 wc.write(vals[1].astype(np.float32), 1, window=win)
                 we.write(enu.astype(np.float32), window=win)
+                if phase_writer is not None:
+                    phase_writer.write(np.arctan2(vals[3], vals[2]).astype(np.float32), 1, window=win)
+            if phase_writer is not None:
+                phase_writer.set_band_description(1, "filtered wrapped phase (rad)")
+                phase_writer.close()
             wl.set_band_description(1, "LOS displacement toward the satellite (m)")
             for k, name in enumerate(("east", "north", "up"), start=1):
                 we.set_band_description(k, f"LOS unit vector ground->satellite, {name}")
