@@ -96,6 +96,18 @@ def _cmd_simulate(args: argparse.Namespace, extra: list[str]) -> int:
     return 0
 
 
+def _cmd_search(args: argparse.Namespace, extra: list[str]) -> int:
+    from dinsar.catalogue import cli
+
+    return cli.run(args, download=False)
+
+
+def _cmd_download(args: argparse.Namespace, extra: list[str]) -> int:
+    from dinsar.catalogue import cli
+
+    return cli.run(args, download=True)
+
+
 def _cmd_info(args: argparse.Namespace, extra: list[str]) -> int:
     from dinsar.sensors import sentinel1
 
@@ -131,6 +143,15 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the workflow on a site config (extra args go to snakemake)")
     run.add_argument("config", help="site config YAML (e.g. config/sites/reunion_sm.yaml)")
     run.set_defaults(func=_cmd_run, passthrough=True)
+
+    from dinsar.catalogue.cli import add_arguments
+
+    search = sub.add_parser("search", help="search a catalogue (peps_download.py options)")
+    add_arguments(search, download=False)
+    search.set_defaults(func=_cmd_search)
+    download = sub.add_parser("download", help="search and download (peps_download.py options)")
+    add_arguments(download, download=True)
+    download.set_defaults(func=_cmd_download)
 
     sim = sub.add_parser("simulate", help="a simulated S1 StripMap pair with known truth")
     sim.add_argument("--out", required=True, help="output folder (master/, slave/, orbits/, dem.tif, truth/)")

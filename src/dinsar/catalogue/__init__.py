@@ -1,0 +1,1 @@
+"""Catalogue search and download: CDSE (OData), ASF (SearchAPI), CNES GEODES (STAC), legacy PEPS (resto)."""

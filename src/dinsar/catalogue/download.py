@@ -1,0 +1,162 @@
+"""Downloads that do not lose data.
+
+Each product goes to <name>.zip.part, resumes with an HTTP Range after an interruption,
+is checked (size, and MD5 or BLAKE3 when the provider gives one) and renamed atomically;
+a lock file keeps two runs from writing the same product; a complete file is skipped.
+Status retries (429/5xx with Retry-After, connection errors) are urllib3's; a body cut
+halfway is resumed here, a bounded number of times.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import logging
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+from tqdm import tqdm
+
+from dinsar.catalogue.credentials import AuthError
+from dinsar.catalogue.http import TIMEOUT
+from dinsar.catalogue.providers import Provider
+from dinsar.catalogue.records import Product
+from dinsar.errors import DinsarError
+
+log = logging.getLogger(__name__)
+CHUNK = 1 << 20
+
+
+class DownloadError(DinsarError):
+    """A product could not be downloaded intact."""
+
+
+def _hasher(algorithm: str):
+    if algorithm == "MD5":
+        return hashlib.md5()
+    if algorithm == "BLAKE3":
+        try:
+            import blake3
+        except ImportError:
+            return None
+        return blake3.blake3()
+    return None
+
+
+def verify(path: Path, product: Product) -> None:
+    """Size and checksum of a finished download; raise DownloadError (and remove it) on mismatch."""
+    size = path.stat().st_size
+    if product.size and size != product.size:
+        path.unlink(missing_ok=True)
+        raise DownloadError(f"{product.name}: downloaded {size} bytes, the catalogue says {product.size}")
+    for algorithm, expected in product.checksums.items():
+        h = _hasher(algorithm)
+        if h is None:
+            continue
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(CHUNK), b""):
+                h.update(block)
+        if h.hexdigest().lower() != expected.lower():
+            path.unlink(missing_ok=True)
+            raise DownloadError(f"{product.name}: {algorithm} checksum mismatch; the partial file was removed")
+        return  # one verified checksum is enough
+
+
+class _Lock:
+    def __init__(self, path: Path):
+        self.path = path
+
+    def __enter__(self):
+        self.fd = os.open(self.path, os.O_CREAT | os.O_RDWR, 0o644)
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(self.fd)
+            raise DownloadError(f"{self.path.with_suffix('')}: another run is downloading it (lock held)") from None
+        return self
+
+    def __exit__(self, *exc):
+        fcntl.flock(self.fd, fcntl.LOCK_UN)
+        os.close(self.fd)
+        self.path.unlink(missing_ok=True)
+
+
+def download(provider: Provider, product: Product, dest: str | Path, resumes: int = 5,
+             progress: bool = True, poll_s: float = 60.0, max_polls: int = 60) -> Path:
+    """Download one product into `dest`; returns the final path (skipped when already complete)."""
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    final = dest / product.filename
+    if final.exists() and (not product.size or final.stat().st_size == product.size):
+        log.info("%s already complete", final)
+        return final
+    with _Lock(final.with_name(final.name + ".lock")):
+        product = provider.ensure_online(product, poll_s=poll_s, max_polls=max_polls)
+        part = final.with_name(final.name + ".part")
+        bar = tqdm(total=product.size, unit="B", unit_scale=True, desc=product.name[:40], disable=not progress,
+                   leave=False)
+        try:
+            for attempt in range(resumes + 1):
+                have = part.stat().st_size if part.exists() else 0
+                if product.size and have >= product.size:
+                    break
+                url, headers, auth = provider.request(product)
+                headers = dict(headers)
+                if have:
+                    headers["Range"] = f"bytes={have}-"
+                try:
+                    with provider.session.get(url, headers=headers, auth=auth, stream=True, timeout=TIMEOUT) as r:
+                        if r.status_code == 401:
+                            raise provider.auth_error(f"download of {product.name}")
+                        if r.status_code == 416:  # nothing left beyond what we have
+                            break
+                        if r.status_code >= 400:
+                            raise DownloadError(f"{product.name}: HTTP {r.status_code} from {provider.name}")
+                        mode = "ab" if have and r.status_code == 206 else "wb"
+                        bar.reset(total=product.size)
+                        bar.update(have if mode == "ab" else 0)
+                        with open(part, mode) as f:
+                            for block in r.iter_content(CHUNK):
+                                f.write(block)
+                                bar.update(len(block))
+                    if not product.size:
+                        break
+                except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError,
+                        requests.Timeout) as e:
+                    log.warning("%s: interrupted (%s), resuming (%d/%d)", product.name, type(e).__name__,
+                                attempt + 1, resumes)
+                    time.sleep(min(2**attempt, 30) * 0.1)
+                    continue
+                if part.exists() and product.size and part.stat().st_size < product.size:
+                    log.warning("%s: body ended at %d of %d bytes, resuming", product.name, part.stat().st_size,
+                                product.size)
+                    continue
+                break
+            else:
+                raise DownloadError(f"{product.name}: still incomplete after {resumes} resumes")
+            if not part.exists():
+                raise DownloadError(f"{product.name}: nothing was downloaded")
+            verify(part, product)
+            os.replace(part, final)
+        except AuthError:
+            raise
+        finally:
+            bar.close()
+    log.info("downloaded %s (%s bytes)", final, final.stat().st_size)
+    return final
+
+
+def download_all(provider: Provider, products: list[Product], dest: str | Path, parallel: int = 2,
+                 progress: bool = True, **kw) -> list[Path]:
+    """Bounded parallel downloads with an overall progress bar; the first failure is raised."""
+    with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool, \
+            tqdm(total=len(products), desc="products", disable=not progress) as overall:
+        futures = [pool.submit(download, provider, p, dest, progress=progress, **kw) for p in products]
+        paths = []
+        for f in futures:
+            paths.append(f.result())
+            overall.update(1)
+    return paths
