@@ -27,7 +27,7 @@ from dinsar.catalogue.records import Product
 from dinsar.errors import DinsarError
 
 log = logging.getLogger(__name__)
-CHUNK = 1 << 20
+CHUNK = 1 << 16  # what a cut connection can lose before the resume
 
 
 class DownloadError(DinsarError):

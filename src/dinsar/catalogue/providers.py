@@ -61,8 +61,10 @@ class Provider:
         return self._creds
 
     def auth_error(self, what: str) -> credentials.AuthError:
-        where = "; ".join(self.credentials().searched) or "nowhere"
-        return credentials.AuthError(f"{self.name}: {what} refused (401); credentials looked for in: {where}")
+        creds = self.credentials()
+        where = "; ".join(creds.searched) or "nowhere"
+        used = f"used: {creds.source}" if creds else "none found"
+        return credentials.AuthError(f"{self.name}: {what} refused (401); credentials {used}; looked in: {where}")
 
     def search(self, query: Query) -> list[Product]:
         raise NotImplementedError
