@@ -35,6 +35,14 @@ wildcard_constraints:
     pol=r"(vv|vh|hh|hv)",
 
 
+def inputs():
+    """The site's inputs; for a catalogue search, completed by the search checkpoint's result."""
+    if INPUTS.searched:
+        return INPUTS.with_search(checkpoints.search.get(site=SITE).output[0])
+    return INPUTS
+
+
+include: "workflow/rules/catalogue.smk"
 include: "workflow/rules/preprocess.smk"
 include: "workflow/rules/quicklook.smk"
 include: "workflow/rules/geometry.smk"
@@ -43,7 +51,7 @@ include: "workflow/rules/interferometry.smk"
 
 rule all:
     input:
-        INPUTS.targets(),
+        lambda w: inputs().targets(),
     default_target: True
 
 
@@ -52,7 +60,7 @@ onsuccess:
     from pathlib import Path
 
     print("dinsar: outputs of site", SITE)
-    for target in INPUTS.targets():
+    for target in inputs().targets():
         print("  ", target)
     if INPUTS.pair and INPUTS.simulated:
         cmp = Path(INPUTS.pair_dir_results()) / "truth_comparison.json"

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from dinsar.errors import ConfigError
@@ -27,9 +28,10 @@ class Inputs:
     keep_polarisations: list[str]
     sources: dict[str, str]  # product name -> SAFE zip/dir path
     quicklook_looks: tuple[int, int]
-    master: str = ""
+    master: str | None = ""
     dem: str | None = None  # DEM path (config, or the simulated pair's)
     slave: str | None = None
+    searched: bool = False  # products come from the `search` checkpoint
 
     @property
     def simulated(self) -> bool:
@@ -55,13 +57,22 @@ class Inputs:
             pair = f"{results}/{site}/input/pair"
             sources = {master: f"{pair}/master/{master}.{ext}", slave: f"{pair}/slave/{slave}.{ext}"}
             dem = f"{pair}/dem.tif"
+        elif "search" in config:
+            sources, master, slave = {}, None, None  # known once the `search` checkpoint has run
         else:
-            raise ConfigError(
-                "products: this version has no catalogue search/download yet; name local SAFE "
-                "products under `products:` (master, slave)"
-            )
+            raise ConfigError("products: required key missing (or `simulate`, or `search`)")
         looks = tuple(config["quicklook"]["looks"])
-        return cls(site, results, pol, keep, sources, looks, master, dem, slave)
+        return cls(site, results, pol, keep, sources, looks, master, dem, slave, searched="search" in config)
+
+    def search_json(self) -> str:
+        return f"{self.results}/{self.site}/search.json"
+
+    def with_search(self, search_json: str) -> Inputs:
+        """These inputs completed by the search results: the chosen master and slave, downloaded zips."""
+        chosen = json.loads(Path(search_json).read_text())
+        names = [chosen["master"]] + ([chosen["slave"]] if chosen.get("slave") else [])
+        sources = {n: f"{self.results}/{self.site}/downloads/{n}.zip" for n in names}
+        return replace(self, sources=sources, master=chosen["master"], slave=chosen.get("slave"), searched=False)
 
     def source(self, product: str) -> str:
         try:

@@ -108,7 +108,6 @@ def test_snakefile_validates_too(tmp_path):
     )
     assert run.returncode != 0
     lines = [line for line in (run.stdout + run.stderr).splitlines() if line.startswith("dinsar:")]
-    assert lines == ["dinsar: config error: search.colour: unknown key (allowed: provider, collection, "
-                     "product_type, sensor_mode, swath, start_date, end_date, orbit, orbit_direction, "
-                     "location, point, box)"]
+    assert len(lines) == 1 and lines[0].startswith("dinsar: config error: search.colour: unknown key (allowed: ")
+    assert "provider" in lines[0] and "box" in lines[0]
     assert not (tmp_path / "results").exists()

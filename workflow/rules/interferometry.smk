@@ -8,14 +8,14 @@ PAIR = f"{R}/{{site}}/pairs/{{pair}}"
 
 def _product(role):
     def lookup(w):
-        master, slave = INPUTS.pair_products(w.pair)
+        master, slave = inputs().pair_products(w.pair)
         return f"{R}/{w.site}/products/{master if role == 'master' else slave}.SAFE"
 
     return lookup
 
 
 def _geometry(name):
-    return lambda w: f"{R}/{w.site}/geometry/{INPUTS.pair_products(w.pair)[0]}/{name}"
+    return lambda w: f"{R}/{w.site}/geometry/{inputs().pair_products(w.pair)[0]}/{name}"
 
 
 rule deformation_grid:

@@ -28,7 +28,7 @@ if INPUTS.simulated:
 
 rule unpack:
     input:
-        lambda w: INPUTS.source(w.product),
+        lambda w: inputs().source(w.product),
     output:
         directory(f"{R}/{{site}}/products/{{product}}.SAFE"),
     params:
