@@ -47,6 +47,7 @@ rule coregister:
         slave=_product("slave"),
         xyz=_geometry("xyz.tif"),
         grid=f"{PAIR}/grid.json",
+        doppler=_geometry("doppler0.json"),
     output:
         f"{PAIR}/slave_coreg.tif",
     params:

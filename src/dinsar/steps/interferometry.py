@@ -120,21 +120,25 @@ def _slave_positions(s, xyz_block, lines, cols, model: Residual):
 
 
 def coregister(master_safe, slave_safe, xyz_tif, grid_json, dst, polarisation: str = "VV",
-               threads: int = 1) -> Path:
+               doppler_json=None, threads: int = 1) -> Path:
     """Resample the slave onto the master grid (complex64 tiled GeoTIFF), by blocks of lines.
 
     Slave position of each master pixel: its ground point (xyz) seen by the slave orbit, plus
     the residual polynomial of the deformation grid; 12-tap windowed sinc with Doppler
-    demodulation at the slave's annotated Doppler centroid.
+    demodulation at the Doppler centroid measured from the data (Doppler0, `doppler_json`), or
+    else the slave's annotated one.
     """
     set_threads(threads)
     m, s = open_pair(master_safe, slave_safe, polarisation)
     model = Residual.from_json(json.loads(Path(grid_json).read_text())["residual"])
     lines, cols = m.shape
     a = s.annotation
-    dc = a.dc_estimates[len(a.dc_estimates) // 2] if a.dc_estimates else None
-    f_dc = float(dc.data_doppler_hz(a.slant_range_time_s + a.number_of_samples / 2 / a.range_sampling_rate_hz)
-                 ) if dc is not None else 0.0
+    if doppler_json is not None:
+        f_dc = float(json.loads(Path(doppler_json).read_text())["doppler_hz"])
+    else:
+        dc = a.dc_estimates[len(a.dc_estimates) // 2] if a.dc_estimates else None
+        mid_range = a.slant_range_time_s + a.number_of_samples / 2 / a.range_sampling_rate_hz
+        f_dc = float(dc.data_doppler_hz(mid_range)) if dc is not None else 0.0
     prof = raster.geotiff_profile(lines, cols, np.complex64)
     with atomic.outputs(dst) as (tmp,), rasterio.open(tmp, "w", **prof) as w, \
             rasterio.open(s.measurement_path) as sr:
