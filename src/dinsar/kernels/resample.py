@@ -34,8 +34,37 @@ def _weight(x, half, beta, i0_beta):
     return math.sin(px) / px * s / i0_beta
 
 
+TABLE_STEP = 1.0 / 4096  # weights tabulated at this step, linearly interpolated (error < 1e-6)
+
+
+def weight_table() -> np.ndarray:
+    x = np.arange(-(HALF + 0.5), HALF + 0.5 + TABLE_STEP, TABLE_STEP)
+    i0 = float(np.i0(KAISER_BETA))
+    return np.array([_weight(v, HALF, KAISER_BETA, i0) for v in x])
+
+
+_TABLE = None
+
+
+def _table() -> np.ndarray:
+    global _TABLE
+    if _TABLE is None:
+        _TABLE = weight_table()
+    return _TABLE
+
+
+@numba.njit(cache=True, inline="always")
+def _lookup(table, x, half):
+    f = (x + half + 0.5) / TABLE_STEP
+    k = int(f)
+    if k < 0 or k + 1 >= table.shape[0]:
+        return 0.0
+    w = f - k
+    return (1.0 - w) * table[k] + w * table[k + 1]
+
+
 @numba.njit(parallel=True, cache=True)
-def _resample(src, line0, col0, y, x, doppler_cycles_per_line, out, half, beta, i0_beta):
+def _resample(src, line0, col0, y, x, doppler_cycles_per_line, out, half, table):
     ny, nx = src.shape
     for i in numba.prange(y.shape[0]):
         wa = np.empty(2 * half)
@@ -54,20 +83,20 @@ def _resample(src, line0, col0, y, x, doppler_cycles_per_line, out, half, beta, 
             sa = 0.0
             sr = 0.0
             for k in range(2 * half):
-                wa[k] = _weight(yy - (iy + k), half, beta, i0_beta)
-                wr[k] = _weight(xx - (ix + k), half, beta, i0_beta)
+                wa[k] = _lookup(table, yy - (iy + k), half)
+                wr[k] = _lookup(table, xx - (ix + k), half)
                 sa += wa[k]
                 sr += wr[k]
             acc = 0.0 + 0.0j
             for k in range(2 * half):
-                dt = (iy + k) - yy  # tap offset in lines
-                ang = -2.0 * math.pi * doppler_cycles_per_line * dt
-                rot = complex(math.cos(ang), math.sin(ang)) * (wa[k] / sa)
                 row = 0.0 + 0.0j
                 for m in range(2 * half):
-                    row += src[iy + k, ix + m] * (wr[m] / sr)
-                acc += row * rot
-            out[i, j] = acc
+                    row += src[iy + k, ix + m] * wr[m]
+                if doppler_cycles_per_line != 0.0:
+                    ang = -2.0 * math.pi * doppler_cycles_per_line * ((iy + k) - yy)
+                    row *= complex(math.cos(ang), math.sin(ang))
+                acc += row * wa[k]
+            out[i, j] = acc / (sa * sr)
 
 
 def resample(src: np.ndarray, line0: int, col0: int, y: np.ndarray, x: np.ndarray,
@@ -80,7 +109,7 @@ def resample(src: np.ndarray, line0: int, col0: int, y: np.ndarray, x: np.ndarra
     out = np.empty(y.shape, dtype=np.complex64)
     _resample(np.ascontiguousarray(src, dtype=np.complex64), int(line0), int(col0),
               np.ascontiguousarray(y, dtype=np.float64), np.ascontiguousarray(x, dtype=np.float64),
-              float(doppler_hz * line_interval_s), out, HALF, KAISER_BETA, float(np.i0(KAISER_BETA)))
+              float(doppler_hz * line_interval_s), out, HALF, _table())
     return out
 
 

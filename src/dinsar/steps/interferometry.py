@@ -86,9 +86,10 @@ def deformation_grid(master_safe, slave_safe, xyz_tif, dst_grid, dst_json, polar
                 meas_c[i, j] = ic - c0 + r.dcol
     res_l, res_c = meas_l - pred_l, meas_c - pred_c
     good = np.isfinite(res_l)
-    if good.sum() < max(6, 0.05 * inside.sum()):
-        raise CoregistrationError(f"{slave_safe}: only {int(good.sum())} of {int(inside.sum())} correlation "
-                                  f"windows above the peak threshold {min_peak}: no reliable offsets")
+    needed = int(max(6, 0.05 * inside.sum()))
+    if good.sum() < needed:
+        raise CoregistrationError(f"{slave_safe}: only {int(good.sum())} usable correlation windows (peak >= "
+                                  f"{min_peak}) of {int(inside.sum())}; at least {needed} needed")
     model, kept = fit_residual(nl.astype(float), nc.astype(float), res_l, res_c, degree, (lines, cols))
     fit_l, fit_c = model(nl, nc)
     rms = float(np.sqrt(np.mean((res_l - fit_l)[kept] ** 2 + (res_c - fit_c)[kept] ** 2)))
