@@ -11,10 +11,11 @@ import numba
 import numpy as np
 from pyproj import Transformer
 
+from dinsar.geometry import ellipsoid
 from dinsar.geometry.dem import Dem
 from dinsar.geometry.ellipsoid import ecef_to_geodetic, geodetic_to_ecef
 from dinsar.geometry.orbit import Orbit
-from dinsar.geometry.radar import C, RadarGrid, geo2rdr, rdr2geo
+from dinsar.geometry.radar import C, RadarGrid, geo2rdr, rdr2geo, rdr2geo_point
 
 
 def dem_to_radar(dem: Dem, orbit: Orbit, grid: RadarGrid, rows: slice | None = None):
@@ -60,8 +61,107 @@ def sample_dem(dem: Dem, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     return out
 
 
+@numba.njit(cache=True)
+def _misfit(t, r, h, tnodes, coeffs, centres, scales, dpoly, dref, wavelength, height, x0, dx, y0, dy, p, v, a):
+    """DEM height minus h at the point seen at (t, r) on the surface of geodetic height h; and that point."""
+    x, y, z = rdr2geo_point(t, r, h, tnodes, coeffs, centres, scales, dpoly, dref, wavelength, 1.0, p, v, a)
+    lon, lat, _ = ellipsoid.xyz_to_llh(x, y, z)
+    fx = (lon - x0) / dx
+    fy = (lat - y0) / dy
+    j0 = int(np.floor(fx))
+    i0 = int(np.floor(fy))
+    if j0 < 0 or i0 < 0 or j0 + 1 >= height.shape[1] or i0 + 1 >= height.shape[0]:
+        return np.nan, x, y, z
+    wx = fx - j0
+    wy = fy - i0
+    d = ((1 - wy) * ((1 - wx) * height[i0, j0] + wx * height[i0, j0 + 1])
+         + wy * ((1 - wx) * height[i0 + 1, j0] + wx * height[i0 + 1, j0 + 1]))
+    return d - h, x, y, z
+
+
+@numba.njit(parallel=True, cache=True)
+def _ground(t_arr, r_arr, tnodes, coeffs, centres, scales, dpoly, dref, wavelength, height, x0, dx, y0, dy,
+            h_min, h_max, h_start, tol, out_xyz, out_h):
+    """Rows in parallel; along a row each pixel starts from its neighbour's height (warm start)."""
+    for row in numba.prange(t_arr.shape[0]):
+        p = np.empty(3)
+        v = np.empty(3)
+        a = np.empty(3)
+        args = (tnodes, coeffs, centres, scales, dpoly, dref, wavelength, height, x0, dx, y0, dy, p, v, a)
+        guess = h_start
+        for col in range(t_arr.shape[1]):
+            t, r = t_arr[row, col], r_arr[row, col]
+            h0 = guess
+            g0, x, y, z = _misfit(t, r, h0, *args)
+            done = abs(g0) < tol
+            h = h0
+            if not done and g0 == g0:
+                h1 = min(max(h0 + g0, h_min), h_max)
+                for _ in range(12):  # secant steps
+                    g1, x, y, z = _misfit(t, r, h1, *args)
+                    if not (g1 == g1):
+                        break
+                    if abs(g1) < tol:
+                        h, done = h1, True
+                        break
+                    if g1 == g0:
+                        break
+                    h2 = min(max(h1 - g1 * (h1 - h0) / (g1 - g0), h_min), h_max)
+                    h0, g0, h1 = h1, g1, h2
+            if not done:  # bisection between the DEM's extremes always brackets a solution
+                lo, hi = h_min, h_max
+                g_lo, x, y, z = _misfit(t, r, lo, *args)
+                if g_lo == g_lo:
+                    for _ in range(40):
+                        mid = 0.5 * (lo + hi)
+                        g_mid, x, y, z = _misfit(t, r, mid, *args)
+                        if not (g_mid == g_mid):
+                            break
+                        if (g_mid > 0) == (g_lo > 0):
+                            lo, g_lo = mid, g_mid
+                        else:
+                            hi = mid
+                        if hi - lo < tol:
+                            break
+                    h = 0.5 * (lo + hi)
+                    g_end, x, y, z = _misfit(t, r, h, *args)
+                    done = abs(g_end) < 10 * tol
+            if done:
+                out_xyz[row, col, 0], out_xyz[row, col, 1], out_xyz[row, col, 2] = x, y, z
+                out_h[row, col] = h
+                guess = h
+            else:
+                out_xyz[row, col, 0] = out_xyz[row, col, 1] = out_xyz[row, col, 2] = np.nan
+                out_h[row, col] = np.nan
+
+
 def radar_to_ground(dem: Dem, orbit: Orbit, grid: RadarGrid, line: np.ndarray, col: np.ndarray,
                     tol_m: float = 0.01, max_iter: int = 12):
+    """Ground point seen at (line, col): ECEF xyz (n, 3), ellipsoidal height, and a resolved flag.
+
+    Solves DEM(lon, lat of rdr2geo(line, col, h)) = h per pixel in one numba kernel for
+    geographic DEMs (secant steps, then bisection between the DEM's extremes); other CRSs
+    take the vectorised path below.
+    """
+    if not dem.crs.is_geographic:
+        return _radar_to_ground_any_crs(dem, orbit, grid, line, col, tol_m, max_iter)
+    line, col = np.broadcast_arrays(np.asarray(line, dtype=np.float64), np.asarray(col, dtype=np.float64))
+    shape2d = line.shape if line.ndim == 2 else (1, line.size)
+    t = np.ascontiguousarray((grid.first_line_s + line * grid.line_interval_s).reshape(shape2d))
+    r = np.ascontiguousarray(((grid.near_range_time_s + col / grid.range_sampling_rate_hz) * C / 2.0).reshape(shape2d))
+    orbit.check(t, "azimuth time")
+    tr = dem.transform
+    xyz = np.empty(shape2d + (3,))
+    h = np.empty(shape2d)
+    _ground(t, r, orbit.t, orbit.coeffs, orbit.centres, orbit.scales, np.asarray(grid.doppler_poly, dtype=np.float64),
+            grid.doppler_ref_s, grid.wavelength_m, np.ascontiguousarray(dem.height, dtype=np.float64),
+            tr.c + 0.5 * tr.a, tr.a, tr.f + 0.5 * tr.e, tr.e, float(np.nanmin(dem.height)) - 1.0,
+            float(np.nanmax(dem.height)) + 1.0, float(np.nanmean(dem.height)), tol_m, xyz, h)
+    return xyz.reshape(-1, 3), h.ravel(), np.isfinite(h.ravel())
+
+
+def _radar_to_ground_any_crs(dem: Dem, orbit: Orbit, grid: RadarGrid, line: np.ndarray, col: np.ndarray,
+                             tol_m: float = 0.01, max_iter: int = 12):
     """Ground point seen at (line, col): ECEF xyz (n, 3), ellipsoidal height, and a resolved flag.
 
     Solves g(h) = DEM(lon, lat of rdr2geo(line, col, h)) - h = 0 by the secant method,

@@ -90,54 +90,58 @@ def geo2rdr(orbit: Orbit, grid: RadarGrid, xyz: np.ndarray, tol_s: float = 1e-10
     return t, r
 
 
+@numba.njit(cache=True)
+def rdr2geo_point(t, r, target_h, tnodes, coeffs, centres, scales, dpoly, dref, wavelength, side, p, v, a):
+    """ECEF (x, y, z) seen at time t, range r, geodetic height target_h (p, v, a: 3-element scratch)."""
+    evaluate(tnodes, coeffs, centres, scales, t, p, v, a)
+    vn = math.sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2])
+    vh0, vh1, vh2 = v[0] / vn, v[1] / vn, v[2] / vn
+    # "up" orthogonal to the velocity, and the cross-track direction on the looking side
+    pv = p[0] * vh0 + p[1] * vh1 + p[2] * vh2
+    ux, uy, uz = p[0] - pv * vh0, p[1] - pv * vh1, p[2] - pv * vh2
+    un = math.sqrt(ux * ux + uy * uy + uz * uz)
+    ux, uy, uz = ux / un, uy / un, uz / un
+    cx = side * (vh1 * uz - vh2 * uy)
+    cy = side * (vh2 * ux - vh0 * uz)
+    cz = side * (vh0 * uy - vh1 * ux)
+    # look vector on the Doppler cone: along-track cosine alpha
+    alpha = _doppler_factor(dpoly, dref, wavelength, r) / vn
+    beta = math.sqrt(max(0.0, 1.0 - alpha * alpha))
+    h_shift = target_h
+    x = y = z = 0.0
+    theta = math.acos(min(1.0, max(-1.0, (un * un + r * r - (ellipsoid.A + target_h) ** 2) / (2.0 * un * r))))
+    for _ in range(6):  # outer: the ellipsoid inflated by h_shift has geodetic height target_h
+        aa = ellipsoid.A + h_shift
+        bb = ellipsoid.B + h_shift
+        for _ in range(30):  # Newton on the off-nadir angle theta
+            ct, st = math.cos(theta), math.sin(theta)
+            x = p[0] + r * (alpha * vh0 + beta * (-ct * ux + st * cx))
+            y = p[1] + r * (alpha * vh1 + beta * (-ct * uy + st * cy))
+            z = p[2] + r * (alpha * vh2 + beta * (-ct * uz + st * cz))
+            g = (x * x + y * y) / (aa * aa) + z * z / (bb * bb) - 1.0
+            dx = r * beta * (st * ux + ct * cx)
+            dy = r * beta * (st * uy + ct * cy)
+            dz = r * beta * (st * uz + ct * cz)
+            dg = 2.0 * (x * dx + y * dy) / (aa * aa) + 2.0 * z * dz / (bb * bb)
+            step = -g / dg
+            theta += step
+            if abs(step) < 1e-13:
+                break
+        _, _, h_now = ellipsoid.xyz_to_llh(x, y, z)
+        if abs(h_now - target_h) < 1e-5:
+            break
+        h_shift += target_h - h_now
+    return x, y, z
+
+
 @numba.njit(parallel=True, cache=True)
 def _rdr2geo(t_arr, r_arr, h_arr, tnodes, coeffs, centres, scales, dpoly, dref, wavelength, side, out):
     for i in numba.prange(t_arr.shape[0]):
         p = np.empty(3)
         v = np.empty(3)
         a = np.empty(3)
-        evaluate(tnodes, coeffs, centres, scales, t_arr[i], p, v, a)
-        r = r_arr[i]
-        vn = math.sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2])
-        vh = (v[0] / vn, v[1] / vn, v[2] / vn)
-        # "up" orthogonal to the velocity, and the cross-track direction on the looking side
-        pv = p[0] * vh[0] + p[1] * vh[1] + p[2] * vh[2]
-        ux, uy, uz = p[0] - pv * vh[0], p[1] - pv * vh[1], p[2] - pv * vh[2]
-        un = math.sqrt(ux * ux + uy * uy + uz * uz)
-        ux, uy, uz = ux / un, uy / un, uz / un
-        cx = side * (vh[1] * uz - vh[2] * uy)
-        cy = side * (vh[2] * ux - vh[0] * uz)
-        cz = side * (vh[0] * uy - vh[1] * ux)
-        # look vector on the Doppler cone: along-track cosine alpha
-        alpha = _doppler_factor(dpoly, dref, wavelength, r) / vn
-        beta = math.sqrt(max(0.0, 1.0 - alpha * alpha))
-        target_h = h_arr[i]
-        h_shift = target_h
-        x = y = z = 0.0
-        for _ in range(6):  # outer: the ellipsoid inflated by h_shift has geodetic height target_h
-            aa = ellipsoid.A + h_shift
-            bb = ellipsoid.B + h_shift
-            theta = math.acos(min(1.0, max(-1.0, (un * un + r * r - (ellipsoid.A + target_h) ** 2)
-                                           / (2.0 * un * r))))
-            for _ in range(30):  # Newton on the off-nadir angle theta
-                lx = r * (alpha * vh[0] + beta * (-math.cos(theta) * ux + math.sin(theta) * cx))
-                ly = r * (alpha * vh[1] + beta * (-math.cos(theta) * uy + math.sin(theta) * cy))
-                lz = r * (alpha * vh[2] + beta * (-math.cos(theta) * uz + math.sin(theta) * cz))
-                x, y, z = p[0] + lx, p[1] + ly, p[2] + lz
-                g = (x * x + y * y) / (aa * aa) + z * z / (bb * bb) - 1.0
-                dx = r * beta * (math.sin(theta) * ux + math.cos(theta) * cx)
-                dy = r * beta * (math.sin(theta) * uy + math.cos(theta) * cy)
-                dz = r * beta * (math.sin(theta) * uz + math.cos(theta) * cz)
-                dg = 2.0 * (x * dx + y * dy) / (aa * aa) + 2.0 * z * dz / (bb * bb)
-                step = -g / dg
-                theta += step
-                if abs(step) < 1e-13:
-                    break
-            _, _, h_now = ellipsoid.xyz_to_llh(x, y, z)
-            if abs(h_now - target_h) < 1e-5:
-                break
-            h_shift += target_h - h_now
-        out[i, 0], out[i, 1], out[i, 2] = x, y, z
+        out[i, 0], out[i, 1], out[i, 2] = rdr2geo_point(t_arr[i], r_arr[i], h_arr[i], tnodes, coeffs, centres,
+                                                        scales, dpoly, dref, wavelength, side, p, v, a)
 
 
 def rdr2geo(orbit: Orbit, grid: RadarGrid, t: np.ndarray, r: np.ndarray, h: np.ndarray,
