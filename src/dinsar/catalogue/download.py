@@ -20,7 +20,6 @@ from pathlib import Path
 import requests
 from tqdm import tqdm
 
-from dinsar.catalogue.credentials import AuthError
 from dinsar.catalogue.http import TIMEOUT
 from dinsar.catalogue.providers import Provider
 from dinsar.catalogue.records import Product
@@ -141,8 +140,6 @@ def download(provider: Provider, product: Product, dest: str | Path, resumes: in
                 raise DownloadError(f"{product.name}: nothing was downloaded")
             verify(part, product)
             os.replace(part, final)
-        except AuthError:
-            raise
         finally:
             bar.close()
     log.info("downloaded %s (%s bytes)", final, final.stat().st_size)

@@ -10,7 +10,7 @@ import logging
 import os
 import re
 import time
-from urllib.parse import urlencode, urlparse
+from urllib.parse import urlparse
 
 import requests
 
@@ -406,6 +406,3 @@ def make(name: str, session: requests.Session, base_url: str | None = None, auth
         raise CatalogueError(f"unknown provider {name!r} (choose {', '.join(PROVIDERS)})") from None
     return cls(session, base_url, auth_file)
 
-
-def describe_query(q: Query) -> str:
-    return urlencode({k: v for k, v in vars(q).items() if v is not None})
