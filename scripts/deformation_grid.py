@@ -7,4 +7,5 @@ with to_file(snakemake.log[0]):  # noqa: F821
     o = sm.params.opts
     interferometry.deformation_grid(sm.input.master, sm.input.slave, sm.input.xyz, sm.output.grid, sm.output.stats,
                                     polarisation=sm.params.pol, step=o["step"], window=o["window"],
-                                    degree=o["degree"], min_peak=o["min_peak"], threads=sm.threads)
+                                    degree=o["degree"], min_peak=o["min_peak"], orbits=sm.params.orbits,
+                                    threads=sm.threads)

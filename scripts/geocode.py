@@ -8,4 +8,4 @@ with to_file(snakemake.log[0]):  # noqa: F821
                            sm.output.enu, sm.output.coherence, looks=sm.params.looks, polarisation=sm.params.pol,
                            posting_deg=sm.params.posting, dem_vertical=sm.params.dem_vertical,
                            geoid_dir=sm.params.geoid_dir, filtered_tif=sm.input.filtered,
-                           dst_phase=sm.output.phase, threads=sm.threads)
+                           dst_phase=sm.output.phase, orbits=sm.params.orbits, threads=sm.threads)

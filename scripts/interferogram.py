@@ -7,4 +7,4 @@ with to_file(snakemake.log[0]):  # noqa: F821
     interferometry.interferogram(sm.input.master, sm.input.slave, sm.input.coreg, sm.input.xyz, sm.output.ifg,
                                  looks=sm.params.looks, polarisation=sm.params.pol,
                                  dst_png_phase=sm.output.phase_png, dst_png_coherence=sm.output.coherence_png,
-                                 threads=sm.threads)
+                                 orbits=sm.params.orbits, threads=sm.threads)

@@ -7,4 +7,4 @@ with to_file(snakemake.log[0]):  # noqa: F821
     steps.simulate_amplitude(sm.input.safe, sm.input.dem, sm.output.amplitude, sm.output.shadow,
                              sm.output.layover, sm.output.png, polarisation=sm.params.pol,
                              dem_vertical=sm.params.dem_vertical, geoid_dir=sm.params.geoid_dir,
-                             oversample=sm.params.oversample, threads=sm.threads)
+                             oversample=sm.params.oversample, orbits=sm.params.orbits, threads=sm.threads)

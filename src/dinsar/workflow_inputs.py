@@ -32,6 +32,7 @@ class Inputs:
     dem: str | None = None  # DEM path (config, or the simulated pair's)
     slave: str | None = None
     searched: bool = False  # products come from the `search` checkpoint
+    orbits: str | None = None  # folder of EOF files
 
     @property
     def simulated(self) -> bool:
@@ -46,6 +47,7 @@ class Inputs:
         pol = config["polarisation"]
         keep = [pol] + [p for p in config.get("keep_polarisations", []) if p != pol]
         dem = config.get("dem")
+        orbits = config.get("orbits")
         if "products" in config:
             sources = {_stem(p): p for p in config["products"].values()}
             master = _stem(config["products"]["master"])
@@ -57,12 +59,14 @@ class Inputs:
             pair = f"{results}/{site}/input/pair"
             sources = {master: f"{pair}/master/{master}.{ext}", slave: f"{pair}/slave/{slave}.{ext}"}
             dem = f"{pair}/dem.tif"
+            orbits = orbits or f"{pair}/orbits"
         elif "search" in config:
             sources, master, slave = {}, None, None  # known once the `search` checkpoint has run
         else:
             raise ConfigError("products: required key missing (or `simulate`, or `search`)")
         looks = tuple(config["quicklook"]["looks"])
-        return cls(site, results, pol, keep, sources, looks, master, dem, slave, searched="search" in config)
+        return cls(site, results, pol, keep, sources, looks, master, dem, slave, searched="search" in config,
+                   orbits=orbits)
 
     def search_json(self) -> str:
         return f"{self.results}/{self.site}/search.json"

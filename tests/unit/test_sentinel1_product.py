@@ -56,3 +56,13 @@ def test_missing_annotation_or_manifest(tmp_path):
     (broken / "manifest.safe").unlink()
     with pytest.raises(ProductError, match="manifest.safe missing"):
         open_product(broken, polarisation="VH")
+
+
+def test_orbit_folder_picks_the_covering_file(tmp_path):
+    """A folder of EOF files: the one covering the acquisition is used (the Azores RESORB covers
+    07:49 on 2022-09-18; the Rome product of 2022-01-04 is not covered -> one clear error)."""
+    import shutil
+
+    shutil.copy(AZORES_EOF, tmp_path / AZORES_EOF.name)
+    with pytest.raises(ProductError, match="no S1A orbit file among 1 candidates covers"):
+        open_product(ROME_SAFE, polarisation="VV", orbit=tmp_path)

@@ -15,6 +15,7 @@ rule dem_projection:
         sidecar=f"{GEO}/radar_grid.json",
     params:
         pol=config["polarisation"],
+        orbits=INPUTS.orbits,
         dem_vertical=config["dem_vertical"],
         geoid_dir=config["geoid_dir"],
     threads: 2
@@ -40,6 +41,7 @@ rule simulate_amplitude:
         png=f"{GEO}/simulated_amplitude.png",
     params:
         pol=config["polarisation"],
+        orbits=INPUTS.orbits,
         dem_vertical=config["dem_vertical"],
         geoid_dir=config["geoid_dir"],
         oversample=config["geometry"]["oversample"],

@@ -28,6 +28,7 @@ rule deformation_grid:
         stats=f"{PAIR}/grid.json",
     params:
         pol=config["polarisation"],
+        orbits=INPUTS.orbits,
         opts=config["coregistration"],
     threads: 2
     resources:
@@ -52,6 +53,7 @@ rule coregister:
         f"{PAIR}/slave_coreg.tif",
     params:
         pol=config["polarisation"],
+        orbits=INPUTS.orbits,
     threads: 2
     resources:
         mem_mb=3000,
@@ -76,6 +78,7 @@ rule interferogram:
         coherence_png=f"{PAIR}/coherence.png",
     params:
         pol=config["polarisation"],
+        orbits=INPUTS.orbits,
         looks=config["multilook"]["looks"],
     threads: 2
     resources:
@@ -126,6 +129,7 @@ rule geocode:
         phase=f"{PAIR}/phase_geo.tif",
     params:
         pol=config["polarisation"],
+        orbits=INPUTS.orbits,
         looks=config["multilook"]["looks"],
         posting=config["geocode"]["posting_deg"],
         dem_vertical=config["dem_vertical"],

@@ -21,7 +21,7 @@ from dinsar.geometry.ellipsoid import ecef_to_geodetic, geodetic_to_ecef
 from dinsar.geometry.orbit import Orbit
 from dinsar.geometry.radar import C, RadarGrid, geo2rdr, rdr2geo
 from dinsar.io.annotation import Annotation, parse_annotation
-from dinsar.io.eof import read_eof
+from dinsar.io.eof import read_eof, select_orbit
 from dinsar.io.manifest import Manifest, parse_manifest
 from dinsar.io.safe import Measurement, SafeContainer
 from dinsar.io.statevectors import StateVectors
@@ -124,7 +124,8 @@ def open_product(
 ) -> Sentinel1Product:
     """Open one swath/polarisation of a Sentinel-1 SLC SAFE product (dir or zip).
 
-    orbit: an EOF file, or None to use the annotation's state vectors.
+    orbit: an EOF file, a folder of EOF files (the one covering the acquisition is used:
+    precise before restituted, newest first), or None for the annotation's state vectors.
     """
     with SafeContainer(path) as safe:
         manifest = parse_manifest(safe.read_bytes("manifest.safe"), f"{path}/manifest.safe")
@@ -134,6 +135,9 @@ def open_product(
         measurement_path = safe.gdal_path(chosen.tiff)
         name = safe.name
 
+    if orbit is not None and Path(orbit).is_dir():  # a folder of EOF files: the one covering the product
+        candidates = sorted(Path(orbit).glob("*.EOF"))
+        orbit = select_orbit(candidates, manifest.mission, annotation.first_line_time, annotation.last_line_time)
     if orbit is None:
         sv = annotation.state_vectors
     else:

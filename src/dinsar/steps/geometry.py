@@ -21,8 +21,8 @@ log = logging.getLogger(__name__)
 GEOMETRY_BLOCK_LINES = 256
 
 
-def _master(safe: str | Path, polarisation: str):
-    return sentinel1.open_product(safe, polarisation=polarisation)
+def _master(safe: str | Path, polarisation: str, orbits=None):
+    return sentinel1.open_product(safe, polarisation=polarisation, orbit=orbits)
 
 
 def _scene_dem(product, dem_path, dem_vertical=None, geoid_dir=None, margin_deg=0.02):
@@ -59,7 +59,7 @@ def _radar_sidecar(product) -> dict:
 
 def dem_projection(safe: str | Path, dem: str | Path, dst_projection: str | Path, dst_height: str | Path,
                    dst_xyz: str | Path, polarisation: str = "VV", dem_vertical: str | None = None,
-                   geoid_dir: str | None = None, threads: int = 1) -> list[Path]:
+                   geoid_dir: str | None = None, orbits=None, threads: int = 1) -> list[Path]:
     """DEM -> master radar geometry (DiapOTB SARDEMProjection + cartesian mean estimation).
 
     dst_projection: in the DEM's grid, bands line, column, ellipsoidal height of each DEM sample.
@@ -72,7 +72,7 @@ def dem_projection(safe: str | Path, dem: str | Path, dst_projection: str | Path
     from dinsar.geometry.projection import dem_to_radar, radar_to_ground, sample_dem
 
     set_threads(threads)
-    product = _master(safe, polarisation)
+    product = _master(safe, polarisation, orbits)
     scene_dem = _scene_dem(product, dem, dem_vertical, geoid_dir)
     orbit, grid = product.orbit, product.radar_grid
     lines, cols = product.shape
@@ -139,12 +139,12 @@ def _mask_as_dem(dem):
 def simulate_amplitude(safe: str | Path, dem: str | Path, dst_amplitude: str | Path, dst_shadow: str | Path,
                        dst_layover: str | Path, dst_png: str | Path | None = None, polarisation: str = "VV",
                        dem_vertical: str | None = None, geoid_dir: str | None = None, oversample: int = 4,
-                       threads: int = 1) -> list[Path]:
+                       orbits=None, threads: int = 1) -> list[Path]:
     """SAR amplitude simulated from the DEM in master geometry, with shadow and layover masks."""
     from dinsar.geometry.terrain import simulate_lines
 
     set_threads(threads)
-    product = _master(safe, polarisation)
+    product = _master(safe, polarisation, orbits)
     scene_dem = _scene_dem(product, dem, dem_vertical, geoid_dir)
     lines, cols = product.shape
     gcps = raster.gcps_from_grid(product.annotation.geolocation_grid)

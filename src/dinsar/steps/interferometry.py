@@ -25,10 +25,13 @@ log = logging.getLogger(__name__)
 BLOCK_LINES = 256
 
 
-def open_pair(master_safe, slave_safe, polarisation: str):
-    """Both products, refusing pairs that cannot form an interferogram (one line each)."""
-    m = sentinel1.open_product(master_safe, polarisation=polarisation)
-    s = sentinel1.open_product(slave_safe, polarisation=polarisation)
+def open_pair(master_safe, slave_safe, polarisation: str, orbits=None):
+    """Both products, refusing pairs that cannot form an interferogram (one line each).
+
+    orbits: a folder of EOF files (each product takes the one covering it), or None.
+    """
+    m = sentinel1.open_product(master_safe, polarisation=polarisation, orbit=orbits)
+    s = sentinel1.open_product(slave_safe, polarisation=polarisation, orbit=orbits)
     am, as_ = m.annotation, s.annotation
     for what, a, b in (("mode", am.mode, as_.mode), ("swath", am.swath, as_.swath),
                        ("polarisation", am.polarisation, as_.polarisation)):
@@ -43,7 +46,7 @@ def open_pair(master_safe, slave_safe, polarisation: str):
 
 def deformation_grid(master_safe, slave_safe, xyz_tif, dst_grid, dst_json, polarisation: str = "VV",
                      step: int = 64, window: int = 64, degree: int = 1, min_peak: float = 0.2,
-                     threads: int = 1) -> Path:
+                     orbits=None, threads: int = 1) -> Path:
     """Slave -> master offsets on a grid of `step` pixels: geometry (orbits + DEM) + correlation.
 
     grid.tif bands: line offset, column offset (slave - master) at the nodes, nodes at
@@ -51,7 +54,7 @@ def deformation_grid(master_safe, slave_safe, xyz_tif, dst_grid, dst_json, polar
     residual statistics and the residual polynomial the coregistration applies.
     """
     set_threads(threads)
-    m, s = open_pair(master_safe, slave_safe, polarisation)
+    m, s = open_pair(master_safe, slave_safe, polarisation, orbits)
     lines, cols = m.shape
     half = window // 2
     node_l = np.arange(half, lines - half, step)
@@ -121,7 +124,7 @@ def _slave_positions(s, xyz_block, lines, cols, model: Residual):
 
 
 def coregister(master_safe, slave_safe, xyz_tif, grid_json, dst, polarisation: str = "VV",
-               doppler_json=None, threads: int = 1) -> Path:
+               doppler_json=None, orbits=None, threads: int = 1) -> Path:
     """Resample the slave onto the master grid (complex64 tiled GeoTIFF), by blocks of lines.
 
     Slave position of each master pixel: its ground point (xyz) seen by the slave orbit, plus
@@ -130,7 +133,7 @@ def coregister(master_safe, slave_safe, xyz_tif, grid_json, dst, polarisation: s
     else the slave's annotated one.
     """
     set_threads(threads)
-    m, s = open_pair(master_safe, slave_safe, polarisation)
+    m, s = open_pair(master_safe, slave_safe, polarisation, orbits)
     model = Residual.from_json(json.loads(Path(grid_json).read_text())["residual"])
     lines, cols = m.shape
     a = s.annotation
@@ -167,7 +170,7 @@ def coregister(master_safe, slave_safe, xyz_tif, grid_json, dst, polarisation: s
 
 
 def interferogram(master_safe, slave_safe, slave_coreg, xyz_tif, dst, looks=(3, 3), polarisation: str = "VV",
-                  dst_png_phase=None, dst_png_coherence=None, threads: int = 1) -> Path:
+                  dst_png_phase=None, dst_png_coherence=None, orbits=None, threads: int = 1) -> Path:
     """Flattened interferogram, multilooked: DiapOTB's 4-band GeoTIFF (amplitude, phase, coherence, isData).
 
     I = m · conj(s) · exp(+j4π(R_m(P) - R_s(P))/λ), P each master pixel's ground point (DEM), so the
@@ -178,7 +181,7 @@ def interferogram(master_safe, slave_safe, slave_coreg, xyz_tif, dst, looks=(3, 
     from dinsar.geometry.radar import C, geo2rdr
 
     set_threads(threads)
-    m, s = open_pair(master_safe, slave_safe, polarisation)
+    m, s = open_pair(master_safe, slave_safe, polarisation, orbits)
     naz, nrg = (int(v) for v in looks)
     lines, cols = m.shape
     out_l, out_c = lines // naz, cols // nrg
@@ -281,7 +284,7 @@ def filter_unwrap(ifg_tif, dst_filtered, dst_unwrapped, looks=(3, 3), alpha: flo
 
 def geocode(master_safe, dem, unwrapped_tif, ifg_tif, dst_los, dst_enu, dst_coherence, looks=(3, 3),
             polarisation: str = "VV", posting_deg: float | None = None, dem_vertical=None, geoid_dir=None,
-            filtered_tif=None, dst_phase=None, threads: int = 1) -> list[Path]:
+            filtered_tif=None, dst_phase=None, orbits=None, threads: int = 1) -> list[Path]:
     """LOS displacement (m, toward the satellite), its unit vector (E, N, U), the coherence and (given
     filtered_tif and dst_phase) the filtered wrapped phase, on a regular WGS84 lon/lat grid, as
     Cloud-Optimised GeoTIFFs.  d = -λ φ_unw / (4π). The wrapped phase is interpolated as a complex
@@ -293,7 +296,7 @@ def geocode(master_safe, dem, unwrapped_tif, ifg_tif, dst_los, dst_enu, dst_cohe
     from dinsar.steps.geometry import _scene_dem
 
     set_threads(threads)
-    product = sentinel1.open_product(master_safe, polarisation=polarisation)
+    product = sentinel1.open_product(master_safe, polarisation=polarisation, orbit=orbits)
     scene_dem = _scene_dem(product, dem, dem_vertical, geoid_dir)
     with rasterio.open(unwrapped_tif) as src:
         unw = src.read(1)
