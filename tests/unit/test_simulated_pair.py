@@ -63,6 +63,11 @@ def test_layout_names_and_real_format(static_pair):
                        orbit=next((out / "orbits").glob(f"*V{day}*")))
     g = a.geolocation_grid
     np.testing.assert_allclose(eof.geo2rdr(g.longitude, g.latitude, g.height)[1], g.pixel, atol=0.01)
+    # the folder: master and slave each take their own file
+    for role in ("master", "slave"):
+        product = open_product(next((out / role).glob("*.SAFE")), "VV", orbit=out / "orbits")
+        assert "POEORB" in product.state_vectors.source
+        assert product.state_vectors.covers(product.annotation.first_line_time, product.annotation.last_line_time)
 
 
 @pytest.mark.parametrize("role", [0, 1])
