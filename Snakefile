@@ -11,6 +11,8 @@ from dinsar.workflow_inputs import Inputs
 
 min_version("9.0")
 
+report: "workflow/report/workflow.rst"
+
 if not config:
     # CLI --configfile replaces the embedded default instead of being merged into it
     configfile: "config/config.yaml"

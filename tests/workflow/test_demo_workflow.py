@@ -53,6 +53,14 @@ def test_demo_workflow_and_rerun(tmp_path):
     for rule in ("simulate_pair", "unpack", "quicklook", "dem_projection", "simulate_amplitude", "doppler0"):
         assert list((tmp_path / "logs" / "demo" / rule).glob("*.log")), rule
         assert list((tmp_path / "benchmarks" / "demo" / rule).glob("*.tsv")), rule
+    # the report: quicklooks of each step with their captions, the config and run times
+    report = subprocess.run(cmd + ["--report", "report.html"], cwd=tmp_path, capture_output=True, text=True,
+                            timeout=300)
+    assert report.returncode == 0, report.stderr[-2000:]
+    html = (tmp_path / "report.html").read_text(errors="replace")
+    for name in ("interferogram_phase.png", "coherence.png", "filtered_phase.png", "simulated_amplitude.png",
+                 "_vv_ml.png", "Goldstein"):
+        assert name in html, name
     # a second run has nothing to do
     again = subprocess.run(cmd + ["--dry-run"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0 and "Nothing to be done" in again.stdout + again.stderr

@@ -38,7 +38,8 @@ rule simulate_amplitude:
         amplitude=f"{GEO}/simulated_amplitude.tif",
         shadow=f"{GEO}/shadow.tif",
         layover=f"{GEO}/layover.tif",
-        png=f"{GEO}/simulated_amplitude.png",
+        png=report(f"{GEO}/simulated_amplitude.png", caption="../report/simulated_amplitude.rst",
+                   category="2. Geometry"),
     params:
         pol=config["polarisation"],
         orbits=INPUTS.orbits,

@@ -74,8 +74,9 @@ rule interferogram:
         xyz=_geometry("xyz.tif"),
     output:
         ifg=f"{PAIR}/interferogram_ml.tif",
-        phase_png=f"{PAIR}/interferogram_phase.png",
-        coherence_png=f"{PAIR}/coherence.png",
+        phase_png=report(f"{PAIR}/interferogram_phase.png", caption="../report/interferogram.rst",
+                         category="3. Interferogram"),
+        coherence_png=report(f"{PAIR}/coherence.png", caption="../report/coherence.rst", category="3. Interferogram"),
     params:
         pol=config["polarisation"],
         orbits=INPUTS.orbits,
@@ -98,7 +99,7 @@ rule unwrap:
     output:
         filtered=f"{PAIR}/filtered.tif",
         unwrapped=f"{PAIR}/unwrapped.tif",
-        png=f"{PAIR}/filtered_phase.png",
+        png=report(f"{PAIR}/filtered_phase.png", caption="../report/filtered.rst", category="4. Unwrapping"),
     params:
         looks=config["multilook"]["looks"],
         filter=config["filter"],

@@ -6,7 +6,8 @@ rule quicklook:
         safe=f"{R}/{{site}}/products/{{product}}.SAFE",
     output:
         tif=f"{R}/{{site}}/quicklook/{{product}}_{{pol}}_ml.tif",
-        png=f"{R}/{{site}}/quicklook/{{product}}_{{pol}}_ml.png",
+        png=report(f"{R}/{{site}}/quicklook/{{product}}_{{pol}}_ml.png", caption="../report/quicklook.rst",
+                   category="1. Amplitudes"),
     params:
         looks=config["quicklook"]["looks"],
         png_max_size=config["quicklook"]["png_max_size"],
