@@ -8,4 +8,5 @@ with to_file(snakemake.log[0]):  # noqa: F821
                            sm.output.enu, sm.output.coherence, looks=sm.params.looks, polarisation=sm.params.pol,
                            posting_deg=sm.params.posting, dem_vertical=sm.params.dem_vertical,
                            geoid_dir=sm.params.geoid_dir, filtered_tif=sm.input.filtered,
-                           dst_phase=sm.output.phase, orbits=sm.params.orbits, threads=sm.threads)
+                           dst_phase=sm.output.phase, dst_los_png=sm.output.los_png, orbits=sm.params.orbits,
+                           threads=sm.threads)

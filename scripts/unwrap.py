@@ -8,4 +8,5 @@ with to_file(snakemake.log[0]):  # noqa: F821
     interferometry.filter_unwrap(sm.input.ifg, sm.output.filtered, sm.output.unwrapped, looks=sm.params.looks,
                                  alpha=f["alpha"], patch=f["patch"], min_coherence=u["min_coherence"],
                                  reference=tuple(u["reference"]) if u["reference"] else None,
-                                 dst_png=sm.output.png, threads=sm.threads)
+                                 dst_png=sm.output.png, dst_unwrapped_png=sm.output.unwrapped_png,
+                                 threads=sm.threads)

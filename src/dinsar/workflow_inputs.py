@@ -118,6 +118,6 @@ class Inputs:
 
 PAIR_OUTPUTS = ("grid.tif", "grid.json", "slave_coreg.tif", "interferogram_ml.tif", "interferogram_phase.png",
                 "coherence.png", "filtered.tif", "filtered_phase.png", "unwrapped.tif", "los_displacement.tif",
-                "los_enu.tif", "coherence_geo.tif", "phase_geo.tif")
+                "los_enu.tif", "coherence_geo.tif", "phase_geo.tif", "unwrapped.png", "los_displacement.png")
 GEOMETRY_OUTPUTS = ("dem_projection.tif", "height.tif", "xyz.tif", "simulated_amplitude.tif",
                     "shadow.tif", "layover.tif", "simulated_amplitude.png")

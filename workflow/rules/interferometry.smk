@@ -100,6 +100,7 @@ rule unwrap:
         filtered=f"{PAIR}/filtered.tif",
         unwrapped=f"{PAIR}/unwrapped.tif",
         png=report(f"{PAIR}/filtered_phase.png", caption="../report/filtered.rst", category="4. Unwrapping"),
+        unwrapped_png=report(f"{PAIR}/unwrapped.png", caption="../report/unwrapped.rst", category="4. Unwrapping"),
     params:
         looks=config["multilook"]["looks"],
         filter=config["filter"],
@@ -128,6 +129,8 @@ rule geocode:
         enu=f"{PAIR}/los_enu.tif",
         coherence=f"{PAIR}/coherence_geo.tif",
         phase=f"{PAIR}/phase_geo.tif",
+        los_png=report(f"{PAIR}/los_displacement.png", caption="../report/los_displacement.rst",
+                       category="5. Displacement"),
     params:
         pol=config["polarisation"],
         orbits=INPUTS.orbits,

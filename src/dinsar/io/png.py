@@ -67,3 +67,32 @@ def write_phase_png(path, ifg_tif) -> None:
     profile = dict(driver="PNG", height=rgb.shape[1], width=rgb.shape[2], count=3, dtype="uint8")
     with rasterio.open(path, "w", **profile) as dst:
         dst.write(rgb)
+
+
+def diverging_rgb(values: np.ndarray, limit: float) -> np.ndarray:
+    """(3, ...) uint8: blue (-limit) - white (0) - red (+limit); NaN black."""
+    v = np.clip(np.nan_to_num(values, nan=0.0) / (limit or 1.0), -1, 1)
+    r = np.where(v > 0, 1.0, 1.0 + v)
+    b = np.where(v < 0, 1.0, 1.0 - v)
+    g = 1.0 - np.abs(v)
+    rgb = (255 * np.stack([r, g, b])).astype(np.uint8)
+    rgb[:, ~np.isfinite(values)] = 0
+    return rgb
+
+
+def write_rgb(path, rgb: np.ndarray) -> None:
+    with rasterio.open(path, "w", driver="PNG", height=rgb.shape[1], width=rgb.shape[2], count=3,
+                       dtype="uint8") as dst:
+        dst.write(rgb)
+
+
+def write_diverging_png(path, raster_path, band: int = 1, max_size: int = 2048) -> float:
+    """A diverging-colour PNG of one band, symmetric about 0 at its 99th |value| percentile; returns it."""
+    with rasterio.open(raster_path) as src:
+        factor = max(1, int(np.ceil(max(src.height, src.width) / max_size)))
+        shape = (max(1, src.height // factor), max(1, src.width // factor))
+        data = src.read(band, out_shape=shape, resampling=rasterio.enums.Resampling.nearest).astype(np.float64)
+    finite = data[np.isfinite(data)]
+    limit = float(np.percentile(np.abs(finite), 99)) if finite.size else 1.0
+    write_rgb(path, diverging_rgb(data, limit))
+    return limit

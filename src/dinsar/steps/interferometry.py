@@ -235,7 +235,7 @@ def _read_ifg(path):
 
 def filter_unwrap(ifg_tif, dst_filtered, dst_unwrapped, looks=(3, 3), alpha: float = 0.5, patch: int = 32,
                   min_coherence: float = 0.2, reference: tuple[int, int] | None = None, dst_png=None,
-                  threads: int = 1) -> Path:
+                  dst_unwrapped_png=None, threads: int = 1) -> Path:
     """Goldstein filter, then SNAPHU (coherence-weighted, 'defo' costs), referenced to one pixel.
 
     unwrapped.tif bands: unwrapped phase minus its value at the reference pixel (rad), SNAPHU's
@@ -278,13 +278,17 @@ def filter_unwrap(ifg_tif, dst_filtered, dst_unwrapped, looks=(3, 3), alpha: flo
         rgb = png.cyclic_rgb(np.angle(filtered), bright)
         with rasterio.open(dst_png, "w", driver="PNG", height=ny, width=nx, count=3, dtype="uint8") as w:
             w.write(rgb)
+    if dst_unwrapped_png:
+        from dinsar.io import png
+
+        png.write_diverging_png(dst_unwrapped_png, dst_unwrapped)
     log.info("unwrapped %s: reference %s, %d components", ifg_tif, reference, int(cc.max()))
     return Path(dst_unwrapped)
 
 
 def geocode(master_safe, dem, unwrapped_tif, ifg_tif, dst_los, dst_enu, dst_coherence, looks=(3, 3),
             polarisation: str = "VV", posting_deg: float | None = None, dem_vertical=None, geoid_dir=None,
-            filtered_tif=None, dst_phase=None, orbits=None, threads: int = 1) -> list[Path]:
+            filtered_tif=None, dst_phase=None, dst_los_png=None, orbits=None, threads: int = 1) -> list[Path]:
     """LOS displacement (m, toward the satellite), its unit vector (E, N, U), the coherence and (given
     filtered_tif and dst_phase) the filtered wrapped phase, on a regular WGS84 lon/lat grid, as
     Cloud-Optimised GeoTIFFs.  d = -λ φ_unw / (4π). The wrapped phase is interpolated as a complex
@@ -310,12 +314,21 @@ def geocode(master_safe, dem, unwrapped_tif, ifg_tif, dst_los, dst_enu, dst_cohe
                      nrg * a.range_pixel_spacing_m / np.sin(np.radians(a.incidence_angle_mid_deg)))
         posting_deg = float(np.round(ground / 111_000.0, 7))
     lines, cols = los_radar.shape
-    corners_l = np.array([0, 0, lines - 1, lines - 1]) * naz + (naz - 1) / 2
-    corners_c = np.array([0, cols - 1, 0, cols - 1]) * nrg + (nrg - 1) / 2
-    lo, la, _ = product.rdr2geo(corners_l, corners_c, float(np.nanmean(scene_dem.height)))
-    relief = (float(np.nanmax(scene_dem.height)) - float(np.nanmin(scene_dem.height))) / 110_000.0
-    west, east = lo.min() - relief, lo.max() + relief
-    south, north = la.min() - relief, la.max() + relief
+    # the footprint: ground points (on the DEM) of the image border, plus two output pixels
+    from dinsar.geometry.ellipsoid import ecef_to_geodetic
+    from dinsar.geometry.projection import radar_to_ground
+
+    edge = np.linspace(0, 1, 64)
+    bl = np.concatenate([edge * (lines - 1), edge * (lines - 1), np.zeros(64), np.full(64, lines - 1)])
+    bc = np.concatenate([np.zeros(64), np.full(64, cols - 1), edge * (cols - 1), edge * (cols - 1)])
+    xyz_edge, _, ok_edge = radar_to_ground(scene_dem, product.orbit, product.radar_grid,
+                                           bl * naz + (naz - 1) / 2, bc * nrg + (nrg - 1) / 2)
+    if not ok_edge.any():
+        raise DinsarError(f"{master_safe}: no ground point of the image border on the DEM; cannot geocode")
+    lo, la, _ = ecef_to_geodetic(xyz_edge[ok_edge])
+    pad = 2 * posting_deg
+    west, east = lo.min() - pad, lo.max() + pad
+    south, north = la.min() - pad, la.max() + pad
     nx = int(np.ceil((east - west) / posting_deg))
     ny = int(np.ceil((north - south) / posting_deg))
     transform = from_origin(west, north, posting_deg, posting_deg)
@@ -362,6 +375,10 @@ def geocode(master_safe, dem, unwrapped_tif, ifg_tif, dst_los, dst_enu, dst_cohe
     finally:
         for p in work:
             p.unlink(missing_ok=True)
+    if dst_los_png:
+        from dinsar.io import png
+
+        png.write_diverging_png(dst_los_png, outs[0])
     log.info("geocoded %s: %dx%d at %.6f°", product.name, ny, nx, posting_deg)
     return outs
 
