@@ -33,10 +33,7 @@ class Inputs:
     slave: str | None = None
     searched: bool = False  # products come from the `search` checkpoint
     orbits: str | None = None  # folder of EOF files
-
-    @property
-    def simulated(self) -> bool:
-        return any("/input/pair/" in p for p in self.sources.values())
+    simulated: bool = False  # the products are the config's simulated pair (truth available)
 
     def pair_dir(self) -> str:
         return f"{self.results}/{self.site}/input/pair"
@@ -65,8 +62,9 @@ class Inputs:
         else:
             raise ConfigError("products: required key missing (or `simulate`, or `search`)")
         looks = tuple(config["quicklook"]["looks"])
-        return cls(site, results, pol, keep, sources, looks, master, dem, slave, searched="search" in config,
-                   orbits=orbits)
+        return cls(site, results, pol, keep, sources, looks, master, dem, slave,
+                   searched="search" in config and "products" not in config and "simulate" not in config,
+                   orbits=orbits, simulated="simulate" in config and "products" not in config)
 
     def search_json(self) -> str:
         return f"{self.results}/{self.site}/search.json"
