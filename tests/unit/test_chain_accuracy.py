@@ -133,3 +133,11 @@ def test_unwrapping_failure_is_one_clear_error():
     ifg = np.exp(1j * np.random.default_rng(0).uniform(-np.pi, np.pi, (64, 64))).astype(np.complex64)
     with pytest.raises(UnwrappingError, match="nothing to unwrap"):
         unwrap(ifg, np.zeros((64, 64), np.float32), np.zeros((64, 64), bool), 9)
+
+
+def test_zero_fill_is_no_data_but_a_lone_zero_is_a_sample():
+    a = np.ones((6, 8), np.complex64)
+    a[2, 3] = 0  # a dark sample rounded to 0 by CInt16
+    a[:, 6:] = 0  # zero fill at the image edge
+    mask = chain._zero_fill(a)
+    assert not mask[2, 3] and mask[:, 6:].all() and not mask[:, :6].any()

@@ -169,6 +169,18 @@ def coregister(master_safe, slave_safe, xyz_tif, grid_json, dst, polarisation: s
     return Path(dst)
 
 
+def _zero_fill(a: np.ndarray) -> np.ndarray:
+    """Where `a` is zero fill (no data): zero with at least 4 zero samples among its 8 neighbours.
+
+    SAFE products and the resampled slave mark missing data with runs of zeros; a lone zero
+    is a dark sample of a valid image (CInt16 rounds weak echoes to 0) and stays valid.
+    """
+    zero = (a == 0).astype(np.int8)
+    p = np.pad(zero, 1, constant_values=1)
+    around = sum(p[i:i + a.shape[0], j:j + a.shape[1]] for i in range(3) for j in range(3)) - zero
+    return (zero == 1) & (around >= 4)
+
+
 def interferogram(master_safe, slave_safe, slave_coreg, xyz_tif, dst, looks=(3, 3), polarisation: str = "VV",
                   dst_png_phase=None, dst_png_coherence=None, orbits=None, threads: int = 1) -> Path:
     """Flattened interferogram, multilooked: DiapOTB's 4-band GeoTIFF (amplitude, phase, coherence, isData).
@@ -176,7 +188,8 @@ def interferogram(master_safe, slave_safe, slave_coreg, xyz_tif, dst, looks=(3, 
     I = m · conj(s) · exp(+j4π(R_m(P) - R_s(P))/λ), P each master pixel's ground point (DEM), so the
     flat-earth and topographic phase are gone; then, over naz × nrg looks:
     phase = arg Σ I, coherence = |Σ I| / sqrt(Σ|m|² Σ|s|²), amplitude = (Σ|m|² Σ|s|²)^(1/4) / sqrt(N),
-    isData = 1 where every sample had a master, a slave and a ground point.
+    isData = 1 where every sample had a master, a slave and a ground point (zero fill is no data,
+    a lone zero sample is a dark valid one).
     """
     from dinsar.geometry.radar import C, geo2rdr
 
@@ -202,7 +215,7 @@ def interferogram(master_safe, slave_safe, slave_coreg, xyz_tif, dst, looks=(3, 
             cc = np.arange(out_c * nrg, dtype=np.float64)
             r_m = (gm.near_range_time_s + cc / gm.range_sampling_rate_hz) * C / 2
             flat = 4 * np.pi / wavelength * (r_m[None, :] - r_s.reshape(n, -1))
-            valid = (mb != 0) & (sb != 0) & np.isfinite(flat)
+            valid = ~_zero_fill(mb) & ~_zero_fill(sb) & np.isfinite(flat)
             ifg = mb * np.conj(sb) * np.exp(1j * np.where(valid, flat, 0))
             ifg = np.where(valid, ifg, 0).astype(np.complex64)
             num = multilook_complex(ifg, naz, nrg)
