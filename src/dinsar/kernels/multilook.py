@@ -20,10 +20,7 @@ def multilook_intensity(a: np.ndarray, naz: int, nrg: int) -> np.ndarray:
     """Mean of |a|² over naz × nrg blocks -> float32 (a: complex or real)."""
     _check(a, naz, nrg)
     out = np.empty((a.shape[0] // naz, a.shape[1] // nrg), dtype=np.float32)
-    if np.iscomplexobj(a):
-        _intensity_complex(np.ascontiguousarray(a, dtype=np.complex64), naz, nrg, out)
-    else:
-        _intensity_real(np.ascontiguousarray(a, dtype=np.float32), naz, nrg, out)
+    _intensity(np.ascontiguousarray(a, dtype=np.complex64 if np.iscomplexobj(a) else np.float32), naz, nrg, out)
     return out
 
 
@@ -36,7 +33,8 @@ def multilook_complex(a: np.ndarray, naz: int, nrg: int) -> np.ndarray:
 
 
 @numba.njit(parallel=True, cache=True, nogil=True)
-def _intensity_complex(a, naz, nrg, out):
+def _intensity(a, naz, nrg, out):
+    """numba compiles one version for complex and one for real input; .real/.imag exist on both."""
     scale = 1.0 / (naz * nrg)
     for i in numba.prange(out.shape[0]):
         for j in range(out.shape[1]):
@@ -45,18 +43,6 @@ def _intensity_complex(a, naz, nrg, out):
                 for m in range(j * nrg, (j + 1) * nrg):
                     z = a[k, m]
                     acc += z.real * z.real + z.imag * z.imag
-            out[i, j] = acc * scale
-
-
-@numba.njit(parallel=True, cache=True, nogil=True)
-def _intensity_real(a, naz, nrg, out):
-    scale = 1.0 / (naz * nrg)
-    for i in numba.prange(out.shape[0]):
-        for j in range(out.shape[1]):
-            acc = 0.0
-            for k in range(i * naz, (i + 1) * naz):
-                for m in range(j * nrg, (j + 1) * nrg):
-                    acc += a[k, m] * a[k, m]
             out[i, j] = acc * scale
 
 
