@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,7 +31,7 @@ from dinsar.simulate import geometry as sg
 from dinsar.simulate.dem import SUMMIT_LON_LAT
 from dinsar.simulate.mogi import Mogi, enu_to_ecef
 from dinsar.simulate.orbit import CircularOrbit
-from dinsar.simulate.safe_writer import SwathImage
+from dinsar.simulate.safe_writer import SwathImage, absolute_orbit, product_name, relative_orbit
 from dinsar.simulate.synthesis import power_gain, splat
 
 log = logging.getLogger(__name__)
@@ -45,7 +44,6 @@ S4_TIMING = dict(azimuth_time_interval_s=6.0e-4, range_sampling_rate_hz=6.434523
                  slant_range_time_s=5.80e-3)
 BANDWIDTH_AZ, BANDWIDTH_RG = 0.8, 0.85  # processed bandwidths / sampling rates
 DN_SCALE = 60.0  # CInt16 amplitude of unit reflectivity on flat ground
-S1A_ORBIT_1 = np.datetime64("2014-04-03T00:00:00")
 
 
 @dataclass
@@ -288,10 +286,6 @@ def _turbulence(shape, rms, seed) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------- names
 
 
-def _absolute_orbit(t: np.datetime64) -> int:
-    return int((t - S1A_ORBIT_1) / np.timedelta64(1, "s") / (12 * 86400 / 175)) + 1
-
-
 def _master_epoch(cfg: PairConfig) -> np.datetime64:
     return np.datetime64(cfg.start_time, "ns") + np.timedelta64(
         int(round((cfg.size[0] - 1) / 2 * S4_TIMING["azimuth_time_interval_s"] * 1e9)), "ns")
@@ -299,11 +293,7 @@ def _master_epoch(cfg: PairConfig) -> np.datetime64:
 
 def _name(first: np.datetime64, lines: int, key: str) -> str:
     last = first + np.timedelta64(int(lines * S4_TIMING["azimuth_time_interval_s"] * 1e9), "ns")
-    orbit = _absolute_orbit(first)
-    crc = zlib.crc32(key.encode()) & 0xFFFF
-    fmt = "%Y%m%dT%H%M%S"
-    return (f"S1A_S4_SLC__1SDV_{np.datetime64(first, 's').item().strftime(fmt)}_"
-            f"{np.datetime64(last, 's').item().strftime(fmt)}_{orbit:06d}_{orbit % 0xFFFFFF:06X}_{crc:04X}")
+    return product_name("S4", first, last, key)
 
 
 def pair_names(cfg: PairConfig) -> tuple[str, str]:
@@ -350,7 +340,7 @@ def _swath_image(p: Pass, pol: str, cfg: PairConfig, grid: GeolocationGrid, sv_w
         mission=p.mission, mode="SM", swath="S4", polarisation=pol, first_line_time=p.time(p.first_line_s),
         azimuth_time_interval_s=p.ati, slant_range_time_s=p.near_range_time_s, range_sampling_rate_hz=p.fs,
         radar_frequency_hz=RADAR_FREQUENCY_HZ, lines=lines, samples=cols,
-        absolute_orbit=_absolute_orbit(p.time(p.first_line_s)), pass_direction="Ascending",
+        absolute_orbit=absolute_orbit(p.time(p.first_line_s)), pass_direction="Ascending",
         heading_deg=float(np.degrees(np.arctan2(vel @ east, vel @ north))),
         incidence_mid_deg=float(np.median(grid.incidence_angle)), range_pixel_spacing_m=C / (2 * p.fs),
         azimuth_pixel_spacing_m=v_ground * p.ati, sv_time=p.time(p.sv_t[keep]).astype("M8[ns]"),
@@ -567,7 +557,7 @@ def write_pair(out: str | Path, cfg: PairConfig, dem_path: str | Path | None = N
             imgs = [_swath_image(p, pol, cfg, grid, sv_window) for pol in ("VV", "VH")]
             tiffs = {"VV": result["tiffs"][f"{role}_vv"], "VH": result["tiffs"][f"{role}_vh"]}
             orbit_no = imgs[0].absolute_orbit
-            relative = (orbit_no - 73) % 175 + 1
+            relative = relative_orbit(orbit_no)
             products[role] = write_safe(out / role, name, imgs, relative, orbit_no % 0xFFFFFF,
                                         lambda img, t=tiffs: t[img.polarisation], as_zip=cfg.as_zip)
             created = p.time(p.sv_t[-1]) + np.timedelta64(20, "D")

@@ -11,6 +11,7 @@ import shutil
 import tempfile
 import xml.etree.ElementTree as ET
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -82,6 +83,28 @@ def _sub(parent: ET.Element, tag: str, text=None, **attrib) -> ET.Element:
 
 def _poly(values) -> str:
     return " ".join(f"{v:.9e}" for v in values)
+
+
+# Sentinel-1A's first orbit, near enough to give plausible orbit numbers to simulated dates
+S1A_ORBIT_1 = np.datetime64("2014-04-03T00:00:00")
+
+
+def absolute_orbit(t: np.datetime64) -> int:
+    """Absolute orbit number of S1A at time t (175 orbits in the 12-day repeat cycle)."""
+    return int((t - S1A_ORBIT_1) / np.timedelta64(1, "s") / (12 * 86400 / 175)) + 1
+
+
+def relative_orbit(absolute: int) -> int:
+    return (absolute - 73) % 175 + 1
+
+
+def product_name(swath: str, first: np.datetime64, last: np.datetime64, key: str) -> str:
+    """S1A_<swath>_SLC__1SDV_<start>_<stop>_<orbit>_<take>_<crc of key>: ESA's naming."""
+    fmt = "%Y%m%dT%H%M%S"
+    orbit = absolute_orbit(first)
+    crc = zlib.crc32(key.encode()) & 0xFFFF
+    return (f"S1A_{swath}_SLC__1SDV_{np.datetime64(first, 's').item().strftime(fmt)}_"
+            f"{np.datetime64(last, 's').item().strftime(fmt)}_{orbit:06d}_{orbit % 0xFFFFFF:06X}_{crc:04X}")
 
 
 def file_stem(img: SwathImage, take_id: int, image_number: int) -> str:

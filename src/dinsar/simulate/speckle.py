@@ -9,14 +9,14 @@ issue replaces it with a physically simulated interferometric pair.
 
 from __future__ import annotations
 
-import zlib
 from pathlib import Path
 
 import numpy as np
 
 from dinsar.io.annotation import SPEED_OF_LIGHT, GeolocationGrid
 from dinsar.simulate.orbit import CircularOrbit, ground_point, to_geodetic
-from dinsar.simulate.safe_writer import SwathImage, write_safe
+from dinsar.simulate.safe_writer import SwathImage, absolute_orbit, relative_orbit, write_safe
+from dinsar.simulate.safe_writer import product_name as safe_name
 
 # StripMap S3 timing of a real S1A product (annotation of 2021-04-01).
 S3_TIMING = dict(
@@ -26,14 +26,8 @@ S3_TIMING = dict(
     radar_frequency_hz=5.405000454334350e09,
 )
 TARGET_LON_LAT = (55.71, -21.24)  # Piton de la Fournaise
-S1A_ORBIT_1 = np.datetime64("2014-04-03T00:00:00")  # close enough to date orbit numbers
-S1_CYCLE_S = 12 * 86400.0
 BLOCK_LINES = 256
 PATTERN_CELL = 64  # pixels per cell of the smooth backscatter pattern
-
-
-def _absolute_orbit(t: np.datetime64) -> int:
-    return int((t - S1A_ORBIT_1) / np.timedelta64(1, "s") / (S1_CYCLE_S / 175)) + 1
 
 
 def _start(start_time: str) -> np.datetime64:
@@ -44,11 +38,7 @@ def product_name(start_time: str, size: tuple[int, int]) -> str:
     """ESA-style name, a function of the start time and size only (Snakemake needs it up front)."""
     t0 = _start(start_time)
     t1 = t0 + np.timedelta64(int(size[0] * S3_TIMING["azimuth_time_interval_s"] * 1e6), "us")
-    fmt = "%Y%m%dT%H%M%S"
-    orbit = _absolute_orbit(t0)
-    crc = zlib.crc32(f"{start_time}{size}".encode()) & 0xFFFF
-    return (f"S1A_S3_SLC__1SDV_{t0.astype('M8[s]').item().strftime(fmt)}_"
-            f"{t1.astype('M8[s]').item().strftime(fmt)}_{orbit:06d}_{orbit % 0xFFFFFF:06X}_{crc:04X}")
+    return safe_name("S3", t0, t1, f"{start_time}{size}")
 
 
 def _place_orbit(mid_range_m: float) -> CircularOrbit:
@@ -110,7 +100,7 @@ def demo_images(size: tuple[int, int], start_time: str) -> list[SwathImage]:
     # azimuth FM rate -2 V Vg / (λ R) (zero-squint, effective velocity sqrt(V Vg))
     fm_rate = -2 * v * v_ground / (wavelength * tau * SPEED_OF_LIGHT / 2)
     fm = np.polynomial.polynomial.polyfit(tau - srt, fm_rate, 2)
-    orbit_no = _absolute_orbit(first)
+    orbit_no = absolute_orbit(first)
     common = dict(
         mission="S1A", mode="SM", swath="S3", first_line_time=first, azimuth_time_interval_s=ati,
         slant_range_time_s=srt, range_sampling_rate_hz=fs, radar_frequency_hz=f0, lines=lines,
@@ -186,6 +176,6 @@ def write_demo_product(out_dir: str | Path, size: tuple[int, int] = (1024, 1024)
             yield first, _to_cint16_range(amp * noise)
 
     orbit = imgs[0].absolute_orbit
-    relative = (orbit - 73) % 175 + 1
+    relative = relative_orbit(orbit)
     name = product_name(start_time, size)
     return write_safe(Path(out_dir), name, imgs, relative, orbit % 0xFFFFFF, blocks, as_zip=True)
