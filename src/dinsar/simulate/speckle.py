@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from dinsar.io.annotation import SPEED_OF_LIGHT, GeolocationGrid
-from dinsar.simulate.orbit import CircularOrbit, ground_point, to_geodetic
+from dinsar.simulate.geometry import ground_point, to_geodetic
+from dinsar.simulate.orbit import CircularOrbit
 from dinsar.simulate.safe_writer import SwathImage, absolute_orbit, relative_orbit, write_safe
 from dinsar.simulate.safe_writer import product_name as safe_name
 
@@ -48,8 +49,7 @@ def _place_orbit(mid_range_m: float) -> CircularOrbit:
     u0 = np.arcsin(np.sin(np.radians(TARGET_LON_LAT[1])) / np.sin(inc))
     for _ in range(6):
         orbit = CircularOrbit(raan, u0)
-        pos, vel = orbit.state(np.array([0.0]))
-        lon, lat, _ = to_geodetic(ground_point(pos, vel, np.array([mid_range_m])))
+        lon, lat, _ = to_geodetic(ground_point(orbit, np.array([0.0]), np.array([mid_range_m]), np.zeros(1)))
         raan += np.radians(TARGET_LON_LAT[0] - lon[0])
         u0 += np.radians(TARGET_LON_LAT[1] - lat[0]) / np.sin(inc)
     return CircularOrbit(raan, u0)
@@ -64,7 +64,7 @@ def _grid(orbit: CircularOrbit, lines: int, samples: int, t_mid_s: float, first_
     t = ll * ati - t_mid_s
     tau = srt + pp / fs
     pos, vel = orbit.state(t)
-    xyz = ground_point(pos, vel, tau * SPEED_OF_LIGHT / 2)
+    xyz = ground_point(orbit, t, tau * SPEED_OF_LIGHT / 2, np.zeros_like(t))
     lon, lat, h = to_geodetic(xyz)
     normal = np.stack([np.cos(np.radians(lat)) * np.cos(np.radians(lon)),
                        np.cos(np.radians(lat)) * np.sin(np.radians(lon)), np.sin(np.radians(lat))], -1)
