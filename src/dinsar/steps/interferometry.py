@@ -62,9 +62,8 @@ def deformation_grid(master_safe, slave_safe, xyz_tif, dst_grid, dst_json, polar
     if node_l.size < 2 or node_c.size < 2:
         raise CoregistrationError(f"{master_safe}: image {lines}x{cols} too small for {window}-px windows")
     nl, nc = np.meshgrid(node_l, node_c, indexing="ij")
-    with rasterio.open(xyz_tif) as src:
-        origin = np.array([float(v) for v in src.tags()["XYZ_ORIGIN"].split()])
-        xyz = np.stack([src.read(b + 1)[nl, nc] for b in range(3)], -1).astype(np.float64) + origin
+    # the ground points of the nodes only: one line of xyz.tif per node row, not the whole raster
+    xyz = np.stack([read_xyz(xyz_tif, Window(0, int(line), cols, 1))[:, 0, node_c].T for line in node_l])
     pred_l, pred_c = geometric_offsets(s, xyz, nl.astype(float), nc.astype(float))
     sl, sc = s.shape
     inside = (np.isfinite(pred_l) & (nl + pred_l >= half) & (nl + pred_l < sl - half)
