@@ -20,6 +20,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
+	sh tests/install_slurm.sh
 	$(BIN)/python -m pytest -q
 
 clean:

@@ -1,6 +1,6 @@
-"""The PBS profile for real: snakemake submits every job through qsub (a fake PBS Pro
-that runs the job script locally), polls qstat -fx, and each job asks for the
-resources its rule declares."""
+"""The cluster profiles for real. PBS: snakemake submits every job through qsub (a fake PBS
+Pro that runs the job script locally) and polls qstat -fx. Slurm: a real single-node Slurm
+started by the test. Each job asks for the resources its rule declares."""
 
 import re
 import subprocess
@@ -102,7 +102,7 @@ def test_workflow_through_fake_pbs(tmp_path):
 
 
 def test_slurm_profile_plans_the_workflow(tmp_path):
-    """No Slurm here: the profile must at least load the executor plugin and plan every job."""
+    """The profile loads the executor plugin and plans every job (no cluster needed)."""
     run = subprocess.run(
         [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "--profile",
          str(ROOT / "profiles" / "slurm"), "--configfile", str(ROOT / "config" / "config.yaml"), "-n"],
@@ -112,3 +112,56 @@ def test_slurm_profile_plans_the_workflow(tmp_path):
     for rule in set(_declared_resources()) - CATALOGUE_RULES:
         expected = 2 if rule in ("unpack", "quicklook") else 1  # master and slave
         assert re.search(rf"^{rule}\s+{expected}$", run.stdout, re.M), run.stdout
+
+
+@pytest.fixture(scope="module")
+def slurm(tmp_path_factory):
+    """A real single-node Slurm (slurmctld + slurmd + munged on this machine)."""
+    import os
+
+    from tests.workflow import slurm_cluster
+
+    try:
+        started = slurm_cluster.start(tmp_path_factory.mktemp("slurm"))
+    except slurm_cluster.Unavailable as e:
+        if os.environ.get("DINSAR_REQUIRE_SLURM") == "1":
+            pytest.fail(f"DINSAR_REQUIRE_SLURM=1 but no Slurm: {e}")
+        pytest.skip(f"no Slurm on this machine: {e}")
+    yield slurm_cluster
+    slurm_cluster.stop(started)
+
+
+def test_workflow_through_real_slurm(tmp_path, slurm):
+    """`--profile profiles/slurm` on a real Slurm: every job goes through sbatch with the cores,
+    memory and time limit its rule declares, and the chain's result matches the truth."""
+    before = {j["JobId"] for j in slurm.jobs()}
+    cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    cfg["simulate"]["size"] = [320, 320]
+    cfg["site"] = "slurm_test"
+    (tmp_path / "site.yaml").write_text(yaml.safe_dump(cfg))
+    # no accounting database on the test cluster: squeue answers; poll fast for a short test
+    run = subprocess.run(
+        [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "--profile",
+         str(ROOT / "profiles" / "slurm"), "--configfile", "site.yaml", "--latency-wait", "5",
+         "--slurm-status-command", "squeue", "--slurm-no-account", "--slurm-init-seconds-before-status-checks",
+         "1", "--seconds-between-status-checks", "2"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=900,
+    )
+    assert run.returncode == 0, (run.stdout + run.stderr)[-3000:]
+    ours = [j for j in slurm.jobs() if j["JobId"] not in before and j.get("WorkDir") == str(tmp_path)]
+    declared = _declared_resources()
+    rules = sorted(j["Comment"].removeprefix("rule_").split("_wildcards")[0] for j in ours)
+    assert sorted(set(rules)) == sorted(set(declared) - CATALOGUE_RULES)
+    assert rules.count("unpack") == rules.count("quicklook") == 2
+    for j in ours:
+        rule = j["Comment"].removeprefix("rule_").split("_wildcards")[0]
+        threads, mem_mb, runtime = declared[rule]
+        h, m = divmod(runtime, 60)
+        assert j["JobState"] == "COMPLETED", j
+        assert (j["CPUs/Task"], j["MinMemoryNode"], j["TimeLimit"]) == (
+            str(threads), f"{mem_mb}M", f"{h:02d}:{m:02d}:00"), (rule, j)
+    import json
+
+    pair = next((tmp_path / "results" / "slurm_test" / "pairs").iterdir())
+    result = json.loads((pair / "truth_comparison.json").read_text())
+    assert result["los_rmse_mm"] < 1.0
