@@ -37,11 +37,20 @@ wildcard_constraints:
     pol=r"(vv|vh|hh|hv)",
 
 
-def inputs():
+def inputs_before_baselines():
     """The site's inputs; for a catalogue search, completed by the search checkpoint's result."""
     if INPUTS.searched:
         return INPUTS.with_search(checkpoints.search.get(site=SITE).output[0])
     return INPUTS
+
+
+def inputs():
+    """The site's inputs with, for a small-baseline stack, the slave-slave pairs the `baselines`
+    checkpoint chose."""
+    current = inputs_before_baselines()
+    if current.stack and current.small_baseline:
+        return current.with_baselines(checkpoints.baselines.get(site=SITE).output.json)
+    return current
 
 
 include: "workflow/rules/catalogue.smk"
@@ -49,6 +58,7 @@ include: "workflow/rules/preprocess.smk"
 include: "workflow/rules/quicklook.smk"
 include: "workflow/rules/geometry.smk"
 include: "workflow/rules/interferometry.smk"
+include: "workflow/rules/stack.smk"
 
 
 rule all:
@@ -64,10 +74,11 @@ onsuccess:
     print("dinsar: outputs of site", SITE)
     for target in inputs().targets():
         print("  ", target)
-    if INPUTS.pair and INPUTS.simulated:
-        cmp = Path(INPUTS.pair_dir_results()) / "truth_comparison.json"
-        if cmp.is_file():
-            r = json.loads(cmp.read_text())
-            print(f"dinsar: LOS displacement vs truth: RMSE {r['los_rmse_mm']:.2f} mm "
-                  f"(max {r['los_max_abs_mm']:.2f} mm) over {r['pixels']} pixels; wrapped phase residual "
-                  f"{r['wrapped_phase_residual_rms_rad']:.3f} rad")
+    if INPUTS.simulated:
+        for name in inputs().pairs():
+            cmp = Path(INPUTS.pair_dir_results(name)) / "truth_comparison.json"
+            if cmp.is_file():
+                r = json.loads(cmp.read_text())
+                print(f"dinsar: {'' if INPUTS.pair else name + ': '}LOS displacement vs truth: RMSE "
+                      f"{r['los_rmse_mm']:.2f} mm (max {r['los_max_abs_mm']:.2f} mm) over {r['pixels']} pixels; "
+                      f"wrapped phase residual {r['wrapped_phase_residual_rms_rad']:.3f} rad")

@@ -7,4 +7,5 @@ with to_file(snakemake.log[0]):  # noqa: F821
     interferometry.interferogram(sm.input.master, sm.input.slave, sm.input.coreg, sm.input.xyz, sm.output.ifg,
                                  looks=sm.params.looks, polarisation=sm.params.pol,
                                  dst_png_phase=sm.output.phase_png, dst_png_coherence=sm.output.coherence_png,
-                                 orbits=sm.params.orbits, threads=sm.threads)
+                                 orbits=sm.params.orbits, reference_safe=sm.input.get("reference"),
+                                 reference_coreg=sm.input.get("reference_coreg"), threads=sm.threads)

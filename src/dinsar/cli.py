@@ -18,7 +18,7 @@ from dinsar.errors import DinsarError
 log = logging.getLogger("dinsar")
 
 
-def _cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
+def _cmd_run(args: argparse.Namespace, extra: list[str], cwd: Path | None = None) -> int:
     from dinsar import config as dconfig
 
     cfg = dconfig.load(args.config)  # one clear line before snakemake starts
@@ -31,7 +31,31 @@ def _cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
     cmd += extra
     log.info("site %s: %s", cfg["site"], " ".join(cmd))
     env = dict(os.environ, DINSAR_WORKFLOW=str(root))
-    return subprocess.call(cmd, env=env)
+    return subprocess.call(cmd, env=env, cwd=cwd)
+
+
+def _cmd_stack(args: argparse.Namespace, extra: list[str]) -> int:
+    import yaml
+
+    from dinsar.steps.stack import select_stack
+
+    master, slaves = select_stack(args.input, args.d, args.f, args.m)
+    out = Path(args.o)
+    out.mkdir(parents=True, exist_ok=True)
+    cfg: dict = {"site": args.site, "polarisation": args.pol,
+                 "products": {"master": str(master.resolve()), "slaves": [str(s.resolve()) for s in slaves]},
+                 "stack": {}}
+    if args.small_baseline:
+        cfg["stack"]["small_baseline"] = {"max_days": args.small_baseline[0], "max_perp_m": args.small_baseline[1]}
+    if args.dem:
+        cfg["dem"] = str(Path(args.dem).resolve())
+    if args.orbits:
+        cfg["orbits"] = str(Path(args.orbits).resolve())
+    config = out / "stack.yaml"
+    config.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    print(f"stack of {len(slaves) + 1} dates on master {master.name}: {config}")
+    args.config = str(config)
+    return _cmd_run(args, extra, cwd=out)
 
 
 def _cmd_quicklook(args: argparse.Namespace, extra: list[str]) -> int:
@@ -90,6 +114,10 @@ def _cmd_simulate(args: argparse.Namespace, extra: list[str]) -> int:
         simulate["seed"] = args.seed
     summary = steps.simulate_pair(args.out, simulate, dem=dem, threads=args.threads)
     print(f"{args.out}/master/{summary['master']}")
+    if "slaves" in summary:  # a stack
+        for name, truth in summary["pairs"].items():
+            print(f"{args.out}/slave/{name} (truth in {args.out}/{truth})")
+        return 0
     print(f"{args.out}/slave/{summary['slave']}")
     print(f"LOS displacement {summary['los_min_m'] * 1000:.1f} .. {summary['los_max_m'] * 1000:.1f} mm, "
           f"coherence {summary['expected_coherence']:.3f}, truth in {args.out}/truth")
@@ -144,6 +172,21 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("config", help="site config YAML (e.g. config/sites/reunion_sm.yaml)")
     run.set_defaults(func=_cmd_run, passthrough=True)
 
+    stack = sub.add_parser("stack", help="coregister every product of a site on one master (SAR_MultiSlc.py); "
+                                         "extra args go to snakemake")
+    stack.add_argument("-i", dest="input", nargs="+", required=True, help="folder(s) of SAFE products (dirs or zips)")
+    stack.add_argument("-d", help="first date YYYY-MM-DD (default: the first found)")
+    stack.add_argument("-f", help="last date YYYY-MM-DD (default: the last found)")
+    stack.add_argument("-m", help="master date YYYY-MM-DD (default: the first date)")
+    stack.add_argument("-o", required=True, help="output folder (stack.yaml, results/, logs/)")
+    stack.add_argument("--small-baseline", nargs=2, type=float, metavar=("DAYS", "METRES"),
+                       help="also the slave-slave pairs within both limits (temporal, perpendicular)")
+    stack.add_argument("--dem", help="DEM GeoTIFF (any CRS); without it, quicklooks and baselines only")
+    stack.add_argument("--orbits", help="folder of EOF orbit files")
+    stack.add_argument("--pol", default="VV")
+    stack.add_argument("--site", default="stack", help="site name (results/<site>/)")
+    stack.set_defaults(func=_cmd_stack, passthrough=True)
+
     from dinsar.catalogue.cli import add_arguments
 
     search = sub.add_parser("search", help="search a catalogue (peps_download.py options)")
@@ -153,7 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_arguments(download, download=True)
     download.set_defaults(func=_cmd_download)
 
-    sim = sub.add_parser("simulate", help="a simulated S1 StripMap pair with known truth")
+    sim = sub.add_parser("simulate", help="a simulated S1 StripMap pair (or stack: simulate.stack) with known truth")
     sim.add_argument("--out", required=True, help="output folder (master/, slave/, orbits/, dem.tif, truth/)")
     sim.add_argument("--size", type=_size, help="LINESxSAMPLES (default 1024x1024)")
     sim.add_argument("--seed", type=int, help="random seed (default 1)")

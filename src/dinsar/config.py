@@ -127,6 +127,9 @@ def check_semantics(config: dict) -> None:
     sources = [k for k in ("products", "simulate", "search") if k in config]
     if not sources:
         raise ConfigError("products: required key missing (or `simulate`, or `search`)")
+    products = config.get("products", {})
+    if "slave" in products and "slaves" in products:
+        raise ConfigError("products.slaves: give either `slave` or `slaves`, not both")
     if "products" in config and "simulate" in config:
         raise ConfigError("simulate: give either `products` or `simulate`, not both")
 

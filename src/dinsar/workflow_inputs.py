@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from dinsar.errors import ConfigError
-from dinsar.simulate.pair import PairConfig, pair_names
+from dinsar.simulate.pair import PairConfig, product_names
 
 
 def _stem(path: str) -> str:
@@ -30,10 +30,13 @@ class Inputs:
     quicklook_looks: tuple[int, int]
     master: str | None = ""
     dem: str | None = None  # DEM path (config, or the simulated pair's)
-    slave: str | None = None
+    slaves: list[str] = field(default_factory=list)  # one for a pair, several for a stack
     searched: bool = False  # products come from the `search` checkpoint
     orbits: str | None = None  # folder of EOF files
     simulated: bool = False  # the products are the config's simulated pair (truth available)
+    small_baseline: dict | None = None  # stack: {max_days, max_perp_m} for slave-slave pairs
+    extra_pairs: list[tuple[str, str]] = field(default_factory=list)  # slave-slave pairs (after `baselines`)
+    stack: bool = False  # a stack (baselines, slave-slave pairs) rather than one pair
 
     def pair_dir(self) -> str:
         return f"{self.results}/{self.site}/input/pair"
@@ -45,36 +48,56 @@ class Inputs:
         keep = [pol] + [p for p in config.get("keep_polarisations", []) if p != pol]
         dem = config.get("dem")
         orbits = config.get("orbits")
+        stack = "stack" in config
         if "products" in config:
-            sources = {_stem(p): p for p in config["products"].values()}
-            master = _stem(config["products"]["master"])
-            slave = _stem(config["products"]["slave"]) if "slave" in config["products"] else None
+            prods = config["products"]
+            slave_paths = ([prods["slave"]] if "slave" in prods else []) + list(prods.get("slaves", []))
+            sources = {_stem(p): p for p in [prods["master"], *slave_paths]}
+            master = _stem(prods["master"])
+            slaves = [_stem(p) for p in slave_paths]
+            stack = stack or len(slaves) > 1
         elif "simulate" in config:
             sim = PairConfig.from_dict(config["simulate"])
-            master, slave = pair_names(sim)
+            master, slaves = product_names(sim)
             ext = "zip" if sim.as_zip else "SAFE"
             pair = f"{results}/{site}/input/pair"
-            sources = {master: f"{pair}/master/{master}.{ext}", slave: f"{pair}/slave/{slave}.{ext}"}
+            sources = {master: f"{pair}/master/{master}.{ext}", **{s: f"{pair}/slave/{s}.{ext}" for s in slaves}}
             dem = f"{pair}/dem.tif"
             orbits = orbits or f"{pair}/orbits"
+            stack = stack or bool(sim.stack)
         elif "search" in config:
-            sources, master, slave = {}, None, None  # known once the `search` checkpoint has run
+            sources, master, slaves = {}, None, []  # known once the `search` checkpoint has run
         else:
             raise ConfigError("products: required key missing (or `simulate`, or `search`)")
+        if len(set(slaves)) != len(slaves) or master in slaves:
+            raise ConfigError("products: a product is named twice (master and slaves must differ)")
         looks = tuple(config["quicklook"]["looks"])
-        return cls(site, results, pol, keep, sources, looks, master, dem, slave,
+        return cls(site, results, pol, keep, sources, looks, master, dem, slaves,
                    searched="search" in config and "products" not in config and "simulate" not in config,
-                   orbits=orbits, simulated="simulate" in config and "products" not in config)
+                   orbits=orbits, simulated="simulate" in config and "products" not in config,
+                   small_baseline=(config.get("stack") or {}).get("small_baseline"), stack=stack)
 
     def search_json(self) -> str:
         return f"{self.results}/{self.site}/search.json"
 
     def with_search(self, search_json: str) -> Inputs:
-        """These inputs completed by the search results: the chosen master and slave, downloaded zips."""
+        """These inputs completed by the search results: the chosen master and slave(s), downloaded zips."""
         chosen = json.loads(Path(search_json).read_text())
-        names = [chosen["master"]] + ([chosen["slave"]] if chosen.get("slave") else [])
+        slaves = chosen.get("slaves") or ([chosen["slave"]] if chosen.get("slave") else [])
+        names = [chosen["master"], *slaves]
         sources = {n: f"{self.results}/{self.site}/downloads/{n}.zip" for n in names}
-        return replace(self, sources=sources, master=chosen["master"], slave=chosen.get("slave"), searched=False)
+        return replace(self, sources=sources, master=chosen["master"], slaves=slaves, searched=False,
+                       stack=self.stack or len(slaves) > 1)
+
+    def baselines_json(self) -> str:
+        return f"{self.results}/{self.site}/stack/baselines.json"
+
+    def with_baselines(self, baselines_json: str) -> Inputs:
+        """These inputs with the slave-slave pairs whose baselines are within the small-baseline limits."""
+        if not self.small_baseline:
+            return self
+        chosen = json.loads(Path(baselines_json).read_text())["small_baseline_pairs"]
+        return replace(self, extra_pairs=[tuple(p) for p in chosen])
 
     def source(self, product: str) -> str:
         try:
@@ -86,16 +109,36 @@ class Inputs:
         return f"{self.results}/{self.site}/geometry/{self.master}"
 
     @property
+    def slave(self) -> str | None:
+        return self.slaves[0] if self.slaves else None
+
+    @property
     def pair(self) -> str | None:
-        return f"{self.master}_{self.slave}" if self.slave else None
+        """The pair's name (master_slave) when there is exactly one slave."""
+        return f"{self.master}_{self.slave}" if len(self.slaves) == 1 else None
+
+    def pairs(self) -> dict[str, tuple[str, str]]:
+        """Every interferometric pair: name -> (reference, secondary). Master-slave pairs first."""
+        out = {f"{self.master}_{s}": (self.master, s) for s in self.slaves}
+        out.update({f"{a}_{b}": (a, b) for a, b in self.extra_pairs})
+        return out
 
     def pair_products(self, pair: str) -> tuple[str, str]:
-        if pair != self.pair:
-            raise ConfigError(f"no pair named {pair}")
-        return self.master, self.slave
+        try:
+            return self.pairs()[pair]
+        except KeyError:
+            raise ConfigError(f"no pair named {pair}") from None
 
-    def pair_dir_results(self) -> str:
-        return f"{self.results}/{self.site}/pairs/{self.pair}"
+    def pair_dir_results(self, pair: str | None = None) -> str:
+        return f"{self.results}/{self.site}/pairs/{pair or self.pair}"
+
+    def coregistered(self, product: str) -> str:
+        """The product resampled onto the master grid (the master-product pair's output)."""
+        return f"{self.pair_dir_results(f'{self.master}_{product}')}/slave_coreg.tif"
+
+    def truth_dir(self, product: str) -> str:
+        """The simulated truth of master -> product (a pair's truth/, a stack's truth/<product>/)."""
+        return f"{self.pair_dir()}/truth" + (f"/{product}" if self.stack else "")
 
     def targets(self) -> list[str]:
         pol = self.polarisation.lower()
@@ -105,17 +148,21 @@ class Inputs:
             for ext in ("tif", "png")
         ]
         out.append(f"{self.geometry_dir()}/doppler0.json")
+        if self.stack:
+            out += [self.baselines_json(), self.baselines_json().replace(".json", ".png")]
         if self.dem:
             out += [f"{self.geometry_dir()}/{name}" for name in GEOMETRY_OUTPUTS]
-            if self.slave:
-                out += [f"{self.pair_dir_results()}/{name}" for name in PAIR_OUTPUTS]
+            for name, (ref, _) in self.pairs().items():
+                outputs = PAIR_OUTPUTS if ref == self.master else IFG_OUTPUTS
+                out += [f"{self.pair_dir_results(name)}/{o}" for o in outputs]
                 if self.simulated:
-                    out.append(f"{self.pair_dir_results()}/truth_comparison.json")
+                    out.append(f"{self.pair_dir_results(name)}/truth_comparison.json")
         return out
 
 
-PAIR_OUTPUTS = ("grid.tif", "grid.json", "slave_coreg.tif", "interferogram_ml.tif", "interferogram_phase.png",
-                "coherence.png", "filtered.tif", "filtered_phase.png", "unwrapped.tif", "los_displacement.tif",
-                "los_enu.tif", "coherence_geo.tif", "phase_geo.tif", "unwrapped.png", "los_displacement.png")
+IFG_OUTPUTS = ("interferogram_ml.tif", "interferogram_phase.png", "coherence.png", "filtered.tif",
+               "filtered_phase.png", "unwrapped.tif", "los_displacement.tif", "los_enu.tif", "coherence_geo.tif",
+               "phase_geo.tif", "unwrapped.png", "los_displacement.png")
+PAIR_OUTPUTS = ("grid.tif", "grid.json", "slave_coreg.tif", *IFG_OUTPUTS)
 GEOMETRY_OUTPUTS = ("dem_projection.tif", "height.tif", "xyz.tif", "simulated_amplitude.tif",
                     "shadow.tif", "layover.tif", "simulated_amplitude.png")

@@ -6,16 +6,39 @@
 PAIR = f"{R}/{{site}}/pairs/{{pair}}"
 
 
+def _pair_products(pair):
+    """(reference, secondary) of a pair; a slave-slave pair is known after the `baselines` checkpoint."""
+    known = inputs_before_baselines()
+    return known.pairs()[pair] if pair in known.pairs() else inputs().pair_products(pair)
+
+
 def _product(role):
     def lookup(w):
-        master, slave = inputs().pair_products(w.pair)
+        master, slave = _pair_products(w.pair)
         return f"{R}/{w.site}/products/{master if role == 'master' else slave}.SAFE"
 
     return lookup
 
 
 def _geometry(name):
-    return lambda w: f"{R}/{w.site}/geometry/{inputs().pair_products(w.pair)[0]}/{name}"
+    return lambda w: f"{R}/{w.site}/geometry/{inputs_before_baselines().master}/{name}"
+
+
+def _stack_master(w):
+    return f"{R}/{w.site}/products/{inputs_before_baselines().master}.SAFE"
+
+
+def _ifg_inputs(w):
+    """A master-slave pair reads the master SLC; a slave-slave pair of a stack, the reference
+    slave coregistered on the master grid (both pairs' products in the master's geometry)."""
+    current = inputs_before_baselines()
+    ref, sec = _pair_products(w.pair)
+    products = f"{R}/{w.site}/products"
+    out = dict(master=f"{products}/{current.master}.SAFE", slave=f"{products}/{sec}.SAFE",
+               coreg=current.coregistered(sec), xyz=_geometry("xyz.tif")(w))
+    if ref != current.master:
+        out.update(reference=f"{products}/{ref}.SAFE", reference_coreg=current.coregistered(ref))
+    return out
 
 
 rule deformation_grid:
@@ -68,10 +91,7 @@ rule coregister:
 
 rule interferogram:
     input:
-        master=_product("master"),
-        slave=_product("slave"),
-        coreg=f"{PAIR}/slave_coreg.tif",
-        xyz=_geometry("xyz.tif"),
+        unpack(_ifg_inputs),
     output:
         ifg=f"{PAIR}/interferogram_ml.tif",
         phase_png=report(f"{PAIR}/interferogram_phase.png", caption="../report/interferogram.rst",
@@ -119,7 +139,7 @@ rule unwrap:
 
 rule geocode:
     input:
-        master=_product("master"),
+        master=_stack_master,
         dem=lambda w: INPUTS.dem,
         unwrapped=f"{PAIR}/unwrapped.tif",
         ifg=f"{PAIR}/interferogram_ml.tif",
@@ -152,6 +172,10 @@ rule geocode:
 
 if INPUTS.simulated:
 
+    def _truth_dirs(w):
+        ref, sec = _pair_products(w.pair)
+        return [INPUTS.truth_dir(sec)] + ([INPUTS.truth_dir(ref)] if ref != INPUTS.master else [])
+
     rule compare_truth:
         input:
             unwrapped=f"{PAIR}/unwrapped.tif",
@@ -161,6 +185,7 @@ if INPUTS.simulated:
             f"{PAIR}/truth_comparison.json",
         params:
             looks=config["multilook"]["looks"],
+            truth_dirs=_truth_dirs,
         threads: 1
         resources:
             mem_mb=2000,

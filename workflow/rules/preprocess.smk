@@ -1,4 +1,4 @@
-# Products in: a simulated pair, or the local SAFE zips/dirs named in
+# Products in: a simulated pair or stack, or the local SAFE zips/dirs named in
 # `products`; out: unpacked SAFE directories with unwanted polarisations pruned.
 
 
@@ -6,8 +6,7 @@ if INPUTS.simulated:
 
     rule simulate_pair:
         output:
-            master=directory(INPUTS.sources[INPUTS.master]),
-            slave=directory([p for n, p in INPUTS.sources.items() if n != INPUTS.master][0]),
+            *[directory(INPUTS.sources[n]) for n in [INPUTS.master, *INPUTS.slaves]],
             dem=f"{INPUTS.pair_dir()}/dem.tif",
             truth=directory(f"{INPUTS.pair_dir()}/truth"),
             orbits=directory(f"{INPUTS.pair_dir()}/orbits"),
@@ -28,7 +27,7 @@ if INPUTS.simulated:
 
 rule unpack:
     input:
-        lambda w: inputs().source(w.product),
+        lambda w: inputs_before_baselines().source(w.product),
     output:
         directory(f"{R}/{{site}}/products/{{product}}.SAFE"),
     params:

@@ -66,6 +66,16 @@ class PairConfig:
     slave_shift: tuple[float, float] = (3.4, 5.7)
     target: tuple[float, float] | None = None  # lon/lat of the scene centre (default: near the summit)
     as_zip: bool = False
+    # a stack instead of a pair: one slave per entry {days, baseline_m} after the master; the Mogi
+    # source then inflates linearly in time, dvolume_m3 every `days`
+    stack: list[dict] | None = None
+
+    def slaves(self) -> list[tuple[int, float, float]]:
+        """(days after the master, perpendicular baseline m, Mogi volume change m³) of each slave."""
+        if not self.stack:
+            return [(int(self.days), float(self.baseline_m), float(self.mogi["dvolume_m3"]))]
+        return [(int(e["days"]), float(e["baseline_m"]), float(self.mogi["dvolume_m3"]) * int(e["days"]) / self.days)
+                for e in self.stack]
 
     @classmethod
     def from_dict(cls, d: dict) -> PairConfig:
@@ -78,6 +88,8 @@ class PairConfig:
             known["size"] = tuple(int(v) for v in known["size"])
         if "slave_shift" in known:
             known["slave_shift"] = tuple(float(v) for v in known["slave_shift"])
+        if "stack" in known:
+            known["stack"] = [dict(e) for e in known["stack"]]
         if "target" in known and known["target"] is not None:
             known["target"] = tuple(float(v) for v in known["target"])
         return cls(**known)
@@ -210,9 +222,9 @@ class DemSampler:
 class Scene:
     cfg: PairConfig
     master: Pass
-    slave: Pass
+    slaves: list[Pass]
     dem: DemSampler
-    mogi: Mogi
+    mogis: list[Mogi]  # the ground's displacement at each slave's date
     look_angle: float
     margin: int
     flat_cot: float  # cot(incidence) at mid range on flat ground: intensity normalisation
@@ -223,8 +235,9 @@ class Scene:
         return a[0] + a[1] * ll + a[2] * cc, b[0] + b[1] * ll + b[2] * cc
 
     def block(self, lines: np.ndarray, cols: np.ndarray, lon0, lat0) -> dict:
-        """Everything about the scatterers at master pixels lines × cols (2-D arrays out)."""
-        m, s = self.master, self.slave
+        """Everything about the scatterers at master pixels lines × cols (2-D arrays out; the slaves'
+        quantities as lists, one per slave)."""
+        m = self.master
         ll, cc = np.meshgrid(lines.astype(np.float64), cols.astype(np.float64), indexing="ij")
         t_m = m.first_line_s + ll * m.ati
         r_m = (m.near_range_time_s + cc / m.fs) * C / 2
@@ -243,23 +256,27 @@ class Scene:
         intensity = np.cos(theta_loc) / np.sin(np.clip(theta_loc, np.radians(5), None)) / self.flat_cot
         # a pixel-based scene cannot hold layover: unresolved scatterers return nothing
         intensity = np.where((cos_loc > 0) & ok, intensity, 0.0)
-        # deformation between passes, and the slave's view of the moved ground
-        u = enu_to_ecef(lon, lat, self.mogi.enu(lon, lat))
-        xs = x + u
-        t_s, r_s = sg.zero_doppler(s.orbit, xs, t_m + (s.first_line_s - m.first_line_s))
-        sat_s = s.orbit.position(t_s)
-        los_s = (sat_s - xs) / np.linalg.norm(sat_s - xs, axis=-1, keepdims=True)
-        d_los = np.sum(u * los_s, -1)  # toward the slave satellite, metres
-        dl, dc = self.misregistration(ll, cc)
-        line_s = (t_s - s.first_line_s) / s.ati + dl
-        col_s = (2 * r_s / C - s.near_range_time_s) * s.fs + dc
         phase_m = np.mod(-4 * np.pi * r_m / WAVELENGTH_M, 2 * np.pi)
-        phase_s = np.mod(-4 * np.pi * r_s / WAVELENGTH_M, 2 * np.pi)
-        if self.aps is not None:
-            phase_s = phase_s + _bilinear_grid(self.aps, ll, cc, self.cfg.size, self.margin)
-        return dict(lon=lon, lat=lat, h=h, x=x, ok=ok, r_m=r_m, r_check=r_check, intensity=intensity,
-                    line_s=line_s, col_s=col_s, d_los=d_los, phase_m=phase_m, phase_s=phase_s, t_s=t_s,
-                    r_s=r_s)
+        dl, dc = self.misregistration(ll, cc)
+        out = dict(lon=lon, lat=lat, h=h, x=x, ok=ok, r_m=r_m, r_check=r_check, intensity=intensity,
+                   phase_m=phase_m, line_s=[], col_s=[], d_los=[], phase_s=[], t_s=[], r_s=[])
+        for k, (s, mogi) in enumerate(zip(self.slaves, self.mogis, strict=True)):
+            # deformation since the master's date, and the slave's view of the moved ground
+            u = enu_to_ecef(lon, lat, mogi.enu(lon, lat))
+            xs = x + u
+            t_s, r_s = sg.zero_doppler(s.orbit, xs, t_m + (s.first_line_s - m.first_line_s))
+            sat_s = s.orbit.position(t_s)
+            los_s = (sat_s - xs) / np.linalg.norm(sat_s - xs, axis=-1, keepdims=True)
+            phase_s = np.mod(-4 * np.pi * r_s / WAVELENGTH_M, 2 * np.pi)
+            if self.aps is not None:  # one screen per date; the master's is the reference (zero)
+                phase_s = phase_s + _bilinear_grid(self.aps[k], ll, cc, self.cfg.size, self.margin)
+            out["line_s"].append((t_s - s.first_line_s) / s.ati + dl)
+            out["col_s"].append((2 * r_s / C - s.near_range_time_s) * s.fs + dc)
+            out["d_los"].append(np.sum(u * los_s, -1))  # toward the slave satellite, metres
+            out["phase_s"].append(phase_s)
+            out["t_s"].append(t_s)
+            out["r_s"].append(r_s)
+        return out
 
 
 def _bilinear_grid(grid, ll, cc, size, margin):
@@ -296,13 +313,22 @@ def _name(first: np.datetime64, lines: int, key: str) -> str:
     return product_name("S4", first, last, key)
 
 
-def pair_names(cfg: PairConfig) -> tuple[str, str]:
-    """Product names of the pair, known from the config alone (Snakemake needs them up front)."""
+def product_names(cfg: PairConfig) -> tuple[str, list[str]]:
+    """Names of the master and of each slave, known from the config alone (Snakemake needs them up front)."""
     key = f"{cfg.start_time}{tuple(cfg.size)}{cfg.days}"
     first_m = np.datetime64(cfg.start_time, "ns")
-    first_s = first_m + np.timedelta64(cfg.days, "D") + np.timedelta64(
-        int(cfg.slave_shift[0] * S4_TIMING["azimuth_time_interval_s"] * 1e9), "ns")
-    return _name(first_m, cfg.size[0], key + "m"), _name(first_s, cfg.size[0], key + "s")
+    shift = np.timedelta64(int(cfg.slave_shift[0] * S4_TIMING["azimuth_time_interval_s"] * 1e9), "ns")
+    slaves = [_name(first_m + np.timedelta64(days, "D") + shift, cfg.size[0],
+                    key + ("s" if not cfg.stack else f"s{days}")) for days, _, _ in cfg.slaves()]
+    return _name(first_m, cfg.size[0], key + "m"), slaves
+
+
+def pair_names(cfg: PairConfig) -> tuple[str, str]:
+    """Product names of a simulated pair (master, slave)."""
+    master, slaves = product_names(cfg)
+    if len(slaves) != 1:
+        raise ValueError("pair_names: the config simulates a stack")
+    return master, slaves[0]
 
 
 # ---------------------------------------------------------------------------------------------- writing
@@ -353,8 +379,7 @@ def _scene(cfg: PairConfig, dem_path: Path) -> Scene:
     from dinsar.geometry.dem import load_for_scene  # datum handling only
 
     lines, cols = cfg.size
-    mogi = Mogi(**cfg.mogi)
-    target = cfg.target or (mogi.lon, mogi.lat)
+    target = cfg.target or (cfg.mogi["lon"], cfg.mogi["lat"])
     half_m = max(lines * 4.5, cols * 4.5) / 2 + 5000.0
     half_deg = half_m / 110_000.0
     dem = load_for_scene(dem_path, (target[0] - half_deg, target[1] - half_deg, target[0] + half_deg,
@@ -382,23 +407,26 @@ def _scene(cfg: PairConfig, dem_path: Path) -> Scene:
     up /= np.linalg.norm(up)
     los = (x0[0] - p0) / np.linalg.norm(x0[0] - p0)
     look = float(np.arccos(-los @ up))
-    offset = baseline_offset(pos, vel, look, cfg.baseline_m)
-    pos_s = pos + offset
-    vel_s = vel + np.gradient(offset, t, axis=0)
-    s_orbit = sg.PolyOrbit(t[near], pos_s[near], epoch + np.timedelta64(cfg.days, "D"))
-    slave = Pass("S1A", epoch + np.timedelta64(cfg.days, "D"), s_orbit, t, pos_s, vel_s,
-                 first + cfg.slave_shift[0] * ati, tau0 + cfg.slave_shift[1] / fs)
+    slaves, mogis = [], []
+    for days, baseline, dvolume in cfg.slaves():
+        offset = baseline_offset(pos, vel, look, baseline)
+        pos_s = pos + offset
+        vel_s = vel + np.gradient(offset, t, axis=0)
+        s_orbit = sg.PolyOrbit(t[near], pos_s[near], epoch + np.timedelta64(days, "D"))
+        slaves.append(Pass("S1A", epoch + np.timedelta64(days, "D"), s_orbit, t, pos_s, vel_s,
+                           first + cfg.slave_shift[0] * ati, tau0 + cfg.slave_shift[1] / fs))
+        mogis.append(Mogi(**{**cfg.mogi, "dvolume_m3": dvolume}))
     margin = 8 + 2 + int(np.ceil(max(np.abs(cfg.slave_shift)) + 2))
     aps = None
     if cfg.atmosphere_rms_rad > 0:
-        aps = _turbulence((max(8, (lines + 2 * margin) // 16), max(8, (cols + 2 * margin) // 16)),
-                          cfg.atmosphere_rms_rad, cfg.seed)
+        aps = [_turbulence((max(8, (lines + 2 * margin) // 16), max(8, (cols + 2 * margin) // 16)),
+                           cfg.atmosphere_rms_rad, cfg.seed + 1000 * k) for k in range(len(slaves))]
     # incidence on flat ground at the centre (ellipsoid normal): the intensity law's unit
     lon_c, lat_c, h_c = sg.to_geodetic(x0)
     normal = sg.llh_to_xyz(lon_c, lat_c, h_c + 1.0)[0] - x0[0]
     flat_theta = float(np.arccos(-los @ normal))
     flat_cot = float(np.cos(flat_theta) / np.sin(flat_theta))
-    scene = Scene(cfg, master, slave, sampler, mogi, look, margin, flat_cot, aps)
+    scene = Scene(cfg, master, slaves, sampler, mogis, look, margin, flat_cot, aps)
     scene.orbit_source = source
     return scene
 
@@ -415,15 +443,23 @@ TRUTH_FILES = {
     "height.tif": "ellipsoidal height of each master pixel's ground point (m)",
     "note": "NaN where the ground point is not unique (layover): such scatterers return nothing",
 }
-STREAMS = {"master_vv": 5, "slave_vv": 6, "master_vh": 7, "slave_vh": 8}  # thermal noise generators
+
+
+def _streams(k: int) -> dict[str, int]:
+    """Random generator streams of slave k: reflectivity change (vv), VH speckle, thermal noise (vv, vh).
+    Slave 0 keeps the pair's streams, so a one-slave stack is the pair."""
+    if k == 0:
+        return {"change": 2, "vh": 4, "noise_vv": 6, "noise_vh": 8}
+    return {"change": 100 + 4 * k, "vh": 101 + 4 * k, "noise_vv": 102 + 4 * k, "noise_vh": 103 + 4 * k}
 
 
 def _cint16(z: np.ndarray) -> np.ndarray:
     return np.clip(np.round(z.real), -32768, 32767) + 1j * np.clip(np.round(z.imag), -32768, 32767)
 
 
-def _synthesise(scene: Scene, out: Path) -> dict:
-    """Write the four measurement TIFFs and the truth rasters by blocks of lines."""
+def _synthesise(scene: Scene, out: Path, truth_dirs: list[Path]) -> dict:
+    """Write the measurement TIFFs (master and each slave, VV and VH) and each slave's truth rasters
+    (into truth_dirs[k]) by blocks of lines."""
     cfg = scene.cfg
     lines, cols = cfg.size
     m = scene.margin
@@ -433,16 +469,20 @@ def _synthesise(scene: Scene, out: Path) -> dict:
     coherence = gamma / (1.0 + noise_power / gain)
     block_lines = max(16, BLOCK_SCATTERERS // (cols + 2 * m))
     sc_cols = np.arange(-m, cols + m)
-    tiffs = {k: out / f"{k}.tiff" for k in STREAMS}
-    truth = out / "truth"
-    truth.mkdir(parents=True, exist_ok=True)
+    n_slaves = len(scene.slaves)
+    keys = ["master_vv", "master_vh"] + [f"slave{k}_{pol}" for k in range(n_slaves) for pol in ("vv", "vh")]
+    tiffs = {k: out / f"{k}.tiff" for k in keys}
     cint = dict(driver="GTiff", height=lines, width=cols, count=1, dtype="complex_int16", tiled=False,
                 blockysize=1)
     prof = raster.geotiff_profile(lines, cols, np.float32)
     w = {k: rasterio.open(p, "w", **cint) for k, p in tiffs.items()}
-    tw = {name: rasterio.open(truth / name, "w", **{**prof, "count": 2 if name in (
-        "offsets.tif", "deformation_phase.tif") else 1}) for name in TRUTH_FILES}
-    stats = {"los_min_m": np.inf, "los_max_m": -np.inf, "range_check_max_m": 0.0}
+    tw = []
+    for truth in truth_dirs:
+        truth.mkdir(parents=True, exist_ok=True)
+        tw.append({name: rasterio.open(truth / name, "w", **{**prof, "count": 2 if name in (
+            "offsets.tif", "deformation_phase.tif") else 1}) for name in TRUTH_FILES if name.endswith(".tif")})
+    stats = [{"los_min_m": np.inf, "los_max_m": -np.inf, "unresolved_pixels": 0} for _ in range(n_slaves)]
+    range_check = 0.0
     prev, prev_lines = None, None
     try:
         for first in range(0, lines, block_lines):
@@ -458,47 +498,53 @@ def _synthesise(scene: Scene, out: Path) -> dict:
                 lon0, lat0 = _guess_from(prev_lines, prev["lon"], prev["lat"], sc_lines)
             b = scene.block(sc_lines, sc_cols, lon0, lat0)
             prev, prev_lines = b, sc_lines
-            check = float(np.nanmax(np.abs(b["r_check"] - b["r_m"])[b["ok"]], initial=0.0))
-            stats["range_check_max_m"] = max(stats["range_check_max_m"], check)
+            range_check = max(range_check, float(np.nanmax(np.abs(b["r_check"] - b["r_m"])[b["ok"]], initial=0.0)))
             ll, cc = np.meshgrid(sc_lines.astype(float), sc_cols.astype(float), indexing="ij")
             sig = _per_line_normals(cfg.seed, 1, sc_lines, len(sc_cols))
-            nu = _per_line_normals(cfg.seed, 2, sc_lines, len(sc_cols))
             amp = np.sqrt(b["intensity"])
             vh_scale = amp * 10 ** (-8 / 20)  # cross-polarised: ~8 dB weaker, independent speckle
-            values = {
-                "master_vv": (amp * sig * np.exp(1j * b["phase_m"]), ll, cc),
-                "slave_vv": (amp * (gamma * sig + np.sqrt(1 - gamma**2) * nu) * np.exp(1j * b["phase_s"]),
-                             b["line_s"], b["col_s"]),
-                "master_vh": (vh_scale * _per_line_normals(cfg.seed, 3, sc_lines, len(sc_cols)), ll, cc),
-                "slave_vh": (vh_scale * _per_line_normals(cfg.seed, 4, sc_lines, len(sc_cols)),
-                             b["line_s"], b["col_s"]),
+            # each slave: gamma·(master's field) + sqrt(1 - gamma²)·(its own change): coherence gamma
+            # with the master, gamma² between two slaves
+            values = {  # image: (scatterer values, their lines, their columns, thermal noise stream)
+                "master_vv": (amp * sig * np.exp(1j * b["phase_m"]), ll, cc, 5),
+                "master_vh": (vh_scale * _per_line_normals(cfg.seed, 3, sc_lines, len(sc_cols)), ll, cc, 7),
             }
+            for k in range(n_slaves):
+                st = _streams(k)
+                nu = _per_line_normals(cfg.seed, st["change"], sc_lines, len(sc_cols))
+                pos = (b["line_s"][k], b["col_s"][k])
+                values[f"slave{k}_vv"] = (amp * (gamma * sig + np.sqrt(1 - gamma**2) * nu)
+                                          * np.exp(1j * b["phase_s"][k]), *pos, st["noise_vv"])
+                values[f"slave{k}_vh"] = (vh_scale * _per_line_normals(cfg.seed, st["vh"], sc_lines, len(sc_cols)),
+                                          *pos, st["noise_vh"])
             window = ((first, first + n), (0, cols))
-            for key, (vals, lp, cp) in values.items():
+            for key, (vals, lp, cp, stream) in values.items():
                 img = splat(vals.ravel(), lp.ravel(), cp.ravel(), first, n, cols, BANDWIDTH_AZ, BANDWIDTH_RG)
                 if noise_power > 0:
-                    img += np.sqrt(noise_power) * _per_line_normals(cfg.seed, STREAMS[key],
-                                                                    np.arange(first, first + n), cols)
+                    img += np.sqrt(noise_power) * _per_line_normals(cfg.seed, stream, np.arange(first, first + n),
+                                                                    cols)
                 w[key].write(_cint16(DN_SCALE * img), 1, window=window)
             inner = (slice(m, m + n), slice(m, m + cols))
             ok = b["ok"][inner]
-            stats["unresolved_pixels"] = stats.get("unresolved_pixels", 0) + int((~ok).sum())
-            d = np.where(ok, b["d_los"][inner], np.nan)
-            phase = -4 * np.pi * d / WAVELENGTH_M
-            offsets = np.stack([b["line_s"][inner] - ll[inner], b["col_s"][inner] - cc[inner]])
-            offsets = np.where(ok, offsets, np.nan)
-            tw["los_displacement.tif"].write(d.astype(np.float32), 1, window=window)
-            tw["offsets.tif"].write(offsets.astype(np.float32), window=window)
-            tw["coherence.tif"].write(np.full((n, cols), coherence, np.float32), 1, window=window)
-            wrapped = np.angle(np.exp(1j * phase))
-            tw["deformation_phase.tif"].write(np.stack([phase, wrapped]).astype(np.float32), window=window)
-            tw["height.tif"].write(b["h"][inner].astype(np.float32), 1, window=window)
-            stats["los_min_m"] = min(stats["los_min_m"], float(np.nanmin(d, initial=np.inf)))
-            stats["los_max_m"] = max(stats["los_max_m"], float(np.nanmax(d, initial=-np.inf)))
+            for k in range(n_slaves):
+                stats[k]["unresolved_pixels"] += int((~ok).sum())
+                d = np.where(ok, b["d_los"][k][inner], np.nan)
+                phase = -4 * np.pi * d / WAVELENGTH_M
+                offsets = np.stack([b["line_s"][k][inner] - ll[inner], b["col_s"][k][inner] - cc[inner]])
+                offsets = np.where(ok, offsets, np.nan)
+                tw[k]["los_displacement.tif"].write(d.astype(np.float32), 1, window=window)
+                tw[k]["offsets.tif"].write(offsets.astype(np.float32), window=window)
+                tw[k]["coherence.tif"].write(np.full((n, cols), coherence, np.float32), 1, window=window)
+                wrapped = np.angle(np.exp(1j * phase))
+                tw[k]["deformation_phase.tif"].write(np.stack([phase, wrapped]).astype(np.float32), window=window)
+                tw[k]["height.tif"].write(b["h"][inner].astype(np.float32), 1, window=window)
+                stats[k]["los_min_m"] = min(stats[k]["los_min_m"], float(np.nanmin(d, initial=np.inf)))
+                stats[k]["los_max_m"] = max(stats[k]["los_max_m"], float(np.nanmax(d, initial=-np.inf)))
     finally:
-        for f in list(w.values()) + list(tw.values()):
+        for f in list(w.values()) + [f for t in tw for f in t.values()]:
             f.close()
-    stats.update(expected_coherence=coherence, truth_files=TRUTH_FILES)
+    for st in stats:
+        st.update(range_check_max_m=range_check, expected_coherence=coherence, truth_files=TRUTH_FILES)
     return {"tiffs": tiffs, "stats": stats}
 
 
@@ -523,7 +569,8 @@ def _per_line_normals(seed: int, stream: int, lines: np.ndarray, width: int) -> 
 
 
 def write_pair(out: str | Path, cfg: PairConfig, dem_path: str | Path | None = None) -> dict:
-    """Simulate the pair into `out`: master/*.SAFE, slave/*.SAFE, orbits/*.EOF, dem.tif, truth/.
+    """Simulate the pair (or the stack, cfg.stack) into `out`: master/*.SAFE, slave/*.SAFE (one per
+    slave), orbits/*.EOF, dem.tif, truth/ (a stack: truth/<slave product>/ for each slave).
 
     Returns the truth summary (also written as truth/truth.json).
     """
@@ -545,41 +592,52 @@ def write_pair(out: str | Path, cfg: PairConfig, dem_path: str | Path | None = N
         centre = cfg.target or (cfg.mogi["lon"], cfg.mogi["lat"])
         write_volcano_dem(dem_file, half_size_deg=half, centre=centre)
     scene = _scene(cfg, dem_file)
+    master_name, slave_names = product_names(cfg)
     work = Path(tempfile.mkdtemp(prefix=".simulate.", dir=out))
+    # a pair's truth is truth/; a stack's, truth/<slave product>/ (relative to the master)
+    truth_dirs = [work / "truth"] if not cfg.stack else [work / "truth" / n for n in slave_names]
     try:
-        result = _synthesise(scene, work)
-        names = pair_names(cfg)
+        result = _synthesise(scene, work, truth_dirs)
         products = {}
-        for role, p, name in (("master", scene.master, names[0]), ("slave", scene.slave, names[1])):
-            guess_lon, guess_lat = scene.mogi.lon, scene.mogi.lat
-            grid = _grid_nodes(p, lines, cols, scene.dem, guess_lon, guess_lat)
+        passes = [("master", scene.master, master_name, "master")]
+        passes += [("slave", p, n, f"slave{k}") for k, (p, n) in enumerate(zip(scene.slaves, slave_names,
+                                                                             strict=True))]
+        for folder, p, name, key in passes:
+            grid = _grid_nodes(p, lines, cols, scene.dem, cfg.mogi["lon"], cfg.mogi["lat"])
             sv_window = np.abs(p.sv_t - (p.first_line_s + lines / 2 * p.ati)) <= 65
             imgs = [_swath_image(p, pol, cfg, grid, sv_window) for pol in ("VV", "VH")]
-            tiffs = {"VV": result["tiffs"][f"{role}_vv"], "VH": result["tiffs"][f"{role}_vh"]}
+            tiffs = {"VV": result["tiffs"][f"{key}_vv"], "VH": result["tiffs"][f"{key}_vh"]}
             orbit_no = imgs[0].absolute_orbit
-            relative = relative_orbit(orbit_no)
-            products[role] = write_safe(out / role, name, imgs, relative, orbit_no % 0xFFFFFF,
+            products[name] = write_safe(out / folder, name, imgs, relative_orbit(orbit_no), orbit_no % 0xFFFFFF,
                                         lambda img, t=tiffs: t[img.polarisation], as_zip=cfg.as_zip)
             created = p.time(p.sv_t[-1]) + np.timedelta64(20, "D")
             write_eof(out / "orbits", p.mission, p.time(p.sv_t), p.sv_pos, p.sv_vel, created)
-        summary = {
-            "master": products["master"].name, "slave": products["slave"].name,
-            "size": list(cfg.size), "seed": cfg.seed, "days": cfg.days, "baseline_perp_m": cfg.baseline_m,
+        common = {
+            "master": products[master_name].name, "size": list(cfg.size), "seed": cfg.seed,
             "look_angle_deg": float(np.degrees(scene.look_angle)), "orbit": scene.orbit_source,
             "wavelength_m": WAVELENGTH_M, "coherence": cfg.coherence, "snr_db": cfg.snr_db,
-            "mogi": cfg.mogi, "atmosphere_rms_rad": cfg.atmosphere_rms_rad,
-            "misregistration": cfg.misregistration,
+            "atmosphere_rms_rad": cfg.atmosphere_rms_rad, "misregistration": cfg.misregistration,
             "slave_shift": {"lines": cfg.slave_shift[0], "samples": cfg.slave_shift[1]},
             "timing": S4_TIMING, "bandwidth": {"azimuth": BANDWIDTH_AZ, "range": BANDWIDTH_RG},
             "conventions": "d = R_s(P) - R_s(P + u) toward the satellite; phase = -4 pi d / lambda; "
                            "offsets: position in the slave image of each master pixel minus the pixel",
-            **{k: v for k, v in result["stats"].items()},
         }
-        (work / "truth" / "truth.json").write_text(json.dumps(summary, indent=1, default=float))
+        summaries = []
+        for k, ((days, baseline, dvolume), name) in enumerate(zip(cfg.slaves(), slave_names, strict=True)):
+            summaries.append({**common, "slave": products[name].name, "days": days, "baseline_perp_m": baseline,
+                              "mogi": {**cfg.mogi, "dvolume_m3": dvolume}, **result["stats"][k]})
+            (truth_dirs[k] / "truth.json").write_text(json.dumps(summaries[-1], indent=1, default=float))
+        summary = summaries[0]
+        if cfg.stack:
+            summary = {**common, "slaves": [s["slave"] for s in summaries],
+                       "pairs": {s["slave"]: f"truth/{s['slave'].removesuffix('.SAFE').removesuffix('.zip')}"
+                                 for s in summaries},
+                       "coherence_between_slaves": summaries[0]["expected_coherence"] * cfg.coherence}
+            (work / "truth" / "truth.json").write_text(json.dumps(summary, indent=1, default=float))
         if (out / "truth").exists():
             shutil.rmtree(out / "truth")
         os.replace(work / "truth", out / "truth")
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    log.info("simulated pair %s / %s in %s", *names, out)
+    log.info("simulated %s and %d slave(s) in %s", master_name, len(slave_names), out)
     return summary

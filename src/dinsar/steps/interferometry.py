@@ -181,11 +181,14 @@ def _zero_fill(a: np.ndarray) -> np.ndarray:
 
 
 def interferogram(master_safe, slave_safe, slave_coreg, xyz_tif, dst, looks=(3, 3), polarisation: str = "VV",
-                  dst_png_phase=None, dst_png_coherence=None, orbits=None, threads: int = 1) -> Path:
+                  dst_png_phase=None, dst_png_coherence=None, orbits=None, reference_safe=None,
+                  reference_coreg=None, threads: int = 1) -> Path:
     """Flattened interferogram, multilooked: DiapOTB's 4-band GeoTIFF (amplitude, phase, coherence, isData).
 
     I = m · conj(s) · exp(+j4π(R_m(P) - R_s(P))/λ), P each master pixel's ground point (DEM), so the
-    flat-earth and topographic phase are gone; then, over naz × nrg looks:
+    flat-earth and topographic phase are gone. In a stack, a slave-slave pair takes the place of m
+    with the reference slave coregistered on the master grid (reference_coreg, its product
+    reference_safe for R_m). Then, over naz × nrg looks:
     phase = arg Σ I, coherence = |Σ I| / sqrt(Σ|m|² Σ|s|²), amplitude = (Σ|m|² Σ|s|²)^(1/4) / sqrt(N),
     isData = 1 where every sample had a master, a slave and a ground point (zero fill is no data,
     a lone zero sample is a dark valid one).
@@ -194,6 +197,11 @@ def interferogram(master_safe, slave_safe, slave_coreg, xyz_tif, dst, looks=(3, 
 
     set_threads(threads)
     m, s = open_pair(master_safe, slave_safe, polarisation, orbits)
+    ref = None
+    if reference_coreg is not None:
+        _, ref = open_pair(master_safe, reference_safe, polarisation, orbits)
+        if ref.name == s.name:
+            raise DinsarError(f"{slave_safe}: the pair's two products are the same acquisition")
     naz, nrg = (int(v) for v in looks)
     lines, cols = m.shape
     out_l, out_c = lines // naz, cols // nrg
@@ -202,7 +210,7 @@ def interferogram(master_safe, slave_safe, slave_coreg, xyz_tif, dst, looks=(3, 
     block = max(naz, (BLOCK_LINES // naz) * naz)
     prof = raster.geotiff_profile(out_l, out_c, np.float32, count=4)
     with atomic.outputs(dst) as (tmp,), rasterio.open(tmp, "w", **prof) as w, \
-            rasterio.open(m.measurement_path) as mr, rasterio.open(slave_coreg) as sr:
+            rasterio.open(reference_coreg or m.measurement_path) as mr, rasterio.open(slave_coreg) as sr:
         w.gcps = raster.gcps_from_grid(m.annotation.geolocation_grid, (naz, nrg))
         for first in range(0, out_l * naz, block):
             n = min(block, out_l * naz - first)
@@ -211,9 +219,12 @@ def interferogram(master_safe, slave_safe, slave_coreg, xyz_tif, dst, looks=(3, 
             sb = sr.read(1, window=win).astype(np.complex64)
             xyz = read_xyz(xyz_tif, win).transpose(1, 2, 0).reshape(-1, 3)
             _, r_s = geo2rdr(s.orbit, gs, xyz)
-            cc = np.arange(out_c * nrg, dtype=np.float64)
-            r_m = (gm.near_range_time_s + cc / gm.range_sampling_rate_hz) * C / 2
-            flat = 4 * np.pi / wavelength * (r_m[None, :] - r_s.reshape(n, -1))
+            if ref is None:
+                cc = np.arange(out_c * nrg, dtype=np.float64)
+                r_m = ((gm.near_range_time_s + cc / gm.range_sampling_rate_hz) * C / 2)[None, :]
+            else:
+                r_m = geo2rdr(ref.orbit, ref.radar_grid, xyz)[1].reshape(n, -1)
+            flat = 4 * np.pi / wavelength * (r_m - r_s.reshape(n, -1))
             valid = ~_zero_fill(mb) & ~_zero_fill(sb) & np.isfinite(flat)
             ifg = mb * np.conj(sb) * np.exp(1j * np.where(valid, flat, 0))
             ifg = np.where(valid, ifg, 0).astype(np.complex64)
@@ -234,7 +245,7 @@ def interferogram(master_safe, slave_safe, slave_coreg, xyz_tif, dst, looks=(3, 
             png.write_phase_png(dst_png_phase, dst)
         if dst_png_coherence:
             png.write_png(dst_png_coherence, png.to_uint8(png.read_decimated(str(dst), 2048, band=3), 0, 1))
-    log.info("interferogram %s x %s: %dx%d looks -> %dx%d", m.name, s.name, naz, nrg, out_l, out_c)
+    log.info("interferogram %s x %s: %dx%d looks -> %dx%d", (ref or m).name, s.name, naz, nrg, out_l, out_c)
     return Path(dst)
 
 
@@ -395,11 +406,14 @@ def geocode(master_safe, dem, unwrapped_tif, ifg_tif, dst_los, dst_enu, dst_cohe
     return outs
 
 
-def compare_truth(unwrapped_tif, ifg_tif, truth_dir, dst_json, looks=(3, 3), min_coherence: float = 0.5) -> dict:
+def compare_truth(unwrapped_tif, ifg_tif, truth_dir, dst_json, looks=(3, 3), min_coherence: float = 0.5,
+                  reference_truth_dir=None) -> dict:
     """LOS displacement and wrapped phase against a simulated pair's truth (radar, multilooked grid).
 
-    Both are taken relative to the unwrapping reference pixel; statistics over pixels with
-    coherence >= min_coherence in the main connected component.
+    truth_dir: the master -> secondary truth; for a slave-slave pair of a stack, the truth is that
+    minus the master -> reference one (reference_truth_dir). Both are taken relative to the
+    unwrapping reference pixel; statistics over pixels with coherence >= min_coherence in the
+    main connected component.
     """
     naz, nrg = looks
     with rasterio.open(unwrapped_tif) as src:
@@ -410,6 +424,9 @@ def compare_truth(unwrapped_tif, ifg_tif, truth_dir, dst_json, looks=(3, 3), min
     wavelength = truth_json["wavelength_m"]
     with rasterio.open(Path(truth_dir) / "los_displacement.tif") as src:
         d_full = src.read(1).astype(np.float64)
+    if reference_truth_dir is not None:
+        with rasterio.open(Path(reference_truth_dir) / "los_displacement.tif") as src:
+            d_full -= src.read(1).astype(np.float64)
     ny, nx = unw.shape
     d_true = np.nanmean(d_full[:ny * naz, :nx * nrg].reshape(ny, naz, nx, nrg), axis=(1, 3))
     d_est = -wavelength * unw / (4 * np.pi)

@@ -1,0 +1,160 @@
+"""Stack steps (SAR_MultiSlc): baselines of every product against the master, small-baseline pairs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import re
+from pathlib import Path
+
+import numpy as np
+
+from dinsar.errors import DinsarError
+from dinsar.io import atomic
+from dinsar.sensors import sentinel1
+
+log = logging.getLogger(__name__)
+
+_NAME = re.compile(r"^S1[A-D]_[A-Z0-9]{2}_SLC__1S[SD][VH]_(\d{8})T\d{6}_")
+
+
+def select_stack(folders, start: str | None = None, end: str | None = None, master: str | None = None,
+                 ) -> tuple[Path, list[Path]]:
+    """SAR_MultiSlc's choice: the Sentinel-1 SLC products (SAFE dirs or zips) in `folders` acquired
+    from `start` to `end` (YYYY-MM-DD, inclusive), the one of date `master` (default: the first) as
+    master, the others as slaves in date order."""
+    found: dict[str, list[Path]] = {}
+    for folder in folders:
+        folder = Path(folder)
+        if not folder.is_dir():
+            raise DinsarError(f"{folder}: not a folder of SAFE products")
+        for path in sorted(folder.iterdir()):
+            if path.suffix not in (".SAFE", ".zip"):
+                continue
+            m = _NAME.match(path.name)
+            if m:
+                day = dt.datetime.strptime(m.group(1), "%Y%m%d").date().isoformat()
+                found.setdefault(day, []).append(path)
+    days = [d for d in sorted(found) if (not start or d >= start) and (not end or d <= end)]
+    if len(days) < 2:
+        raise DinsarError(f"{', '.join(map(str, folders))}: {len(days)} acquisition date(s) between "
+                          f"{start or 'the first'} and {end or 'the last'}; a stack needs two")
+    for day in days:
+        if len(found[day]) > 1:
+            raise DinsarError(f"{found[day][1]}: a second product on {day} ({found[day][0].name}); keep one per date")
+    master = master or days[0]
+    if master not in days:
+        raise DinsarError(f"-m {master}: no product on that date between {days[0]} and {days[-1]} "
+                          f"(dates: {', '.join(days)})")
+    return found[master][0], [found[d][0] for d in days if d != master]
+
+
+def perpendicular_baseline(master, slave, lon, lat, h) -> tuple[np.ndarray, np.ndarray]:
+    """(B⊥, B∥) in metres of `slave` against `master` at ground points lon/lat/h.
+
+    Both satellites at their zero-Doppler time of the point; B∥ along the master's line of
+    sight (positive: the slave is farther from the point), B⊥ across it in the zero-Doppler
+    plane, positive when the slave is above the master's line of sight (larger look angle
+    seen from the point; the sign of ISCE and GMTSAR's Bperp for a right-looking sensor).
+    """
+    from dinsar.geometry.ellipsoid import geodetic_to_ecef
+
+    point = geodetic_to_ecef(lon, lat, h).reshape(-1, 3)
+    positions = []
+    for product in (master, slave):
+        line, _ = product.geo2rdr(lon, lat, h)
+        g = product.radar_grid
+        t = g.first_line_s + np.ravel(line) * g.line_interval_s
+        pos, vel, _ = product.orbit.interpolate(t)
+        positions.append((pos, vel))
+    (pm, vm), (ps, _) = positions
+    los = point - pm
+    rng = np.linalg.norm(los, axis=-1, keepdims=True)
+    los /= rng
+    b = ps - pm
+    b_par = -np.sum(b * los, -1)
+    across = np.cross(los, vm)
+    across /= np.linalg.norm(across, axis=-1, keepdims=True)
+    up = pm / np.linalg.norm(pm, axis=-1, keepdims=True)
+    across *= np.sign(np.sum(across * up, -1))[:, None]  # the one pointing away from the Earth
+    b_perp = np.sum(b * across, -1)
+    return b_perp, b_par
+
+
+def small_baseline_pairs(products: list[dict], max_days: float, max_perp_m: float) -> list[list[str]]:
+    """Slave-slave pairs (earlier first) within both limits; the master's pairs are always made."""
+    slaves = sorted((p for p in products if not p["master"]), key=lambda p: p["time"])
+    pairs = []
+    for i, a in enumerate(slaves):
+        for b in slaves[i + 1:]:
+            days = abs(b["days"] - a["days"])
+            if days <= max_days and abs(b["b_perp_m"] - a["b_perp_m"]) <= max_perp_m:
+                pairs.append([a["name"], b["name"]])
+    return pairs
+
+
+def baselines(master_safe, slave_safes, dst_json, dst_png=None, polarisation: str = "VV", orbits=None,
+              small_baseline: dict | None = None) -> Path:
+    """Temporal and perpendicular baselines of each slave against the master at the scene centre
+    (B⊥ also at near and far range), the small-baseline pairs, and a baseline plot (PNG)."""
+    m = sentinel1.open_product(master_safe, polarisation=polarisation, orbit=orbits)
+    lines, cols = m.shape
+    line = np.full(3, (lines - 1) / 2)
+    col = np.array([0.0, (cols - 1) / 2, cols - 1.0])
+    lon, lat, h = m.rdr2geo(line, col, np.zeros(3))
+    t0 = m.annotation.first_line_time
+    records = [{"name": m.name, "time": str(t0), "days": 0.0, "b_perp_m": 0.0, "b_par_m": 0.0,
+                "b_perp_near_far_m": [0.0, 0.0], "master": True}]
+    for path in slave_safes:
+        s = sentinel1.open_product(path, polarisation=polarisation, orbit=orbits)
+        if s.name == m.name:
+            raise DinsarError(f"{path}: a slave of the stack is the master ({m.name})")
+        b_perp, b_par = perpendicular_baseline(m, s, lon, lat, h)
+        if not np.all(np.isfinite(b_perp)):
+            raise DinsarError(f"{path}: its orbit does not see the master's scene centre")
+        days = (s.annotation.first_line_time - t0) / np.timedelta64(1, "s") / 86400.0
+        records.append({"name": s.name, "time": str(s.annotation.first_line_time), "days": float(days),
+                        "b_perp_m": float(b_perp[1]), "b_par_m": float(b_par[1]),
+                        "b_perp_near_far_m": [float(b_perp[0]), float(b_perp[2])], "master": False})
+    pairs = []
+    if small_baseline:
+        pairs = small_baseline_pairs(records, float(small_baseline["max_days"]),
+                                     float(small_baseline["max_perp_m"]))
+    result = {"master": m.name, "products": records, "small_baseline": small_baseline,
+              "small_baseline_pairs": pairs,
+              "conventions": "B_perp > 0: slave above the master's line of sight; days from the master"}
+    outs = [dst_json] + ([dst_png] if dst_png else [])
+    with atomic.outputs(*outs) as tmps:
+        tmps[0].write_text(json.dumps(result, indent=1))
+        if dst_png:
+            _plot(records, pairs, tmps[1])
+    log.info("baselines of %d products against %s; %d small-baseline pairs", len(records) - 1, m.name, len(pairs))
+    return Path(dst_json)
+
+
+def _plot(records: list[dict], pairs: list[list[str]], dst: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    when = {r["name"]: dt.datetime.fromisoformat(r["time"][:26]) for r in records}
+    bperp = {r["name"]: r["b_perp_m"] for r in records}
+    master = next(r["name"] for r in records if r["master"])
+    fig, ax = plt.subplots(figsize=(7, 4), dpi=100)
+    for r in records:
+        if not r["master"]:
+            ax.plot([when[master], when[r["name"]]], [0, bperp[r["name"]]], color="0.6", lw=1, zorder=1)
+    for a, b in pairs:
+        ax.plot([when[a], when[b]], [bperp[a], bperp[b]], color="tab:blue", lw=1, zorder=1)
+    ax.scatter([when[n] for n in when], [bperp[n] for n in when], zorder=2,
+               c=["tab:red" if n == master else "k" for n in when])
+    ax.set_xlabel("acquisition date")
+    ax.set_ylabel("perpendicular baseline (m)")
+    ax.set_title(f"{len(records)} dates; grey: master pairs, blue: {len(pairs)} small-baseline pairs")
+    ax.grid(alpha=0.3)
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    fig.savefig(dst, format="png")
+    plt.close(fig)

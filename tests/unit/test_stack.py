@@ -1,0 +1,50 @@
+"""Stack product choice (SAR_MultiSlc's -d -f -m) and small-baseline pair selection."""
+
+import pytest
+
+from dinsar.errors import DinsarError
+from dinsar.steps.stack import select_stack, small_baseline_pairs
+
+DAYS = ["20160818", "20160830", "20160911", "20160923", "20161005"]
+
+
+def _products(folder):
+    folder.mkdir()
+    for k, d in enumerate(DAYS):
+        name = f"S1A_S4_SLC__1SDV_{d}T142205_{d}T142225_0126{k}8_00317C_9F9{k}"
+        (folder / (name + (".zip" if k % 2 else ".SAFE"))).mkdir()
+    (folder / "notes.txt").write_text("not a product")
+    (folder / "S1A_IW_GRDH_1SDV_20160818T142205_x.SAFE").mkdir()  # not an SLC
+    return folder
+
+
+def test_dates_master_and_order(tmp_path):
+    folder = _products(tmp_path / "p")
+    master, slaves = select_stack([folder], "2016-08-20", "2016-09-30", "2016-09-11")
+    assert "20160911" in master.name
+    assert [s.name[17:25] for s in slaves] == ["20160830", "20160923"]
+    master, slaves = select_stack([folder])
+    assert "20160818" in master.name and len(slaves) == 4  # default: the first date is the master
+
+
+def test_refusals(tmp_path):
+    folder = _products(tmp_path / "p")
+    with pytest.raises(DinsarError, match=r"-m 2016-08-18: no product on that date between 2016-08-30"):
+        select_stack([folder], "2016-08-20", None, "2016-08-18")
+    with pytest.raises(DinsarError, match=r"1 acquisition date\(s\) between 2016-10-01 and the last"):
+        select_stack([folder], "2016-10-01")
+    (folder / f"S1B_S4_SLC__1SDV_{DAYS[1]}T142300_{DAYS[1]}T142320_000000_000000_AAAA.SAFE").mkdir()
+    with pytest.raises(DinsarError, match=r"a second product on 2016-08-30"):
+        select_stack([folder])
+    with pytest.raises(DinsarError, match=r"missing: not a folder"):
+        select_stack([tmp_path / "missing"])
+
+
+def test_small_baseline_limits():
+    products = [{"name": "m", "master": True, "time": "2016-08-18", "days": 0, "b_perp_m": 0},
+                {"name": "a", "master": False, "time": "2016-08-30", "days": 12, "b_perp_m": 100},
+                {"name": "b", "master": False, "time": "2016-09-11", "days": 24, "b_perp_m": -60},
+                {"name": "c", "master": False, "time": "2016-09-23", "days": 36, "b_perp_m": 30}]
+    assert small_baseline_pairs(products, 12, 1000) == [["a", "b"], ["b", "c"]]
+    assert small_baseline_pairs(products, 100, 100) == [["a", "c"], ["b", "c"]]
+    assert small_baseline_pairs(products, 11, 1000) == []
