@@ -53,7 +53,15 @@ def inputs():
     return current
 
 
+def orbit_inputs(wildcards):
+    """The fetched orbit folders of the site's products (none when the orbits are local or annotated)."""
+    if not INPUTS.fetch_orbits:
+        return []
+    return [f"{R}/{SITE}/orbits/{name}" for name in inputs_before_baselines().sources]
+
+
 include: "workflow/rules/catalogue.smk"
+include: "workflow/rules/ancillary.smk"
 include: "workflow/rules/preprocess.smk"
 include: "workflow/rules/quicklook.smk"
 include: "workflow/rules/geometry.smk"

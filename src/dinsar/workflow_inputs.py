@@ -37,6 +37,9 @@ class Inputs:
     small_baseline: dict | None = None  # stack: {max_days, max_perp_m} for slave-slave pairs
     extra_pairs: list[tuple[str, str]] = field(default_factory=list)  # slave-slave pairs (after `baselines`)
     stack: bool = False  # a stack (baselines, slave-slave pairs) rather than one pair
+    fetch_dem: bool = False  # GLO-30 fetched for the master's footprint (rule fetch_dem)
+    fetch_orbits: bool = False  # each product's orbit fetched from CDSE (rule fetch_orbit)
+    dem_vertical: str | None = None  # vertical datum of a DEM whose CRS has none
 
     def pair_dir(self) -> str:
         return f"{self.results}/{self.site}/input/pair"
@@ -72,10 +75,19 @@ class Inputs:
         if len(set(slaves)) != len(slaves) or master in slaves:
             raise ConfigError("products: a product is named twice (master and slaves must differ)")
         looks = tuple(config["quicklook"]["looks"])
+        fetch = config.get("fetch") or {}
+        fetch_dem = bool(fetch.get("dem")) and not dem
+        fetch_orbits = bool(fetch.get("orbits")) and not orbits
+        if fetch_dem:
+            dem = f"{results}/{site}/dem/glo30.tif"
+        if fetch_orbits:
+            orbits = f"{results}/{site}/orbits"
+        vertical = config.get("dem_vertical") or ("egm2008" if fetch_dem else None)  # GLO-30: EGM2008 heights
         return cls(site, results, pol, keep, sources, looks, master, dem, slaves,
                    searched="search" in config and "products" not in config and "simulate" not in config,
                    orbits=orbits, simulated="simulate" in config and "products" not in config,
-                   small_baseline=(config.get("stack") or {}).get("small_baseline"), stack=stack)
+                   small_baseline=(config.get("stack") or {}).get("small_baseline"), stack=stack,
+                   fetch_dem=fetch_dem, fetch_orbits=fetch_orbits, dem_vertical=vertical)
 
     def search_json(self) -> str:
         return f"{self.results}/{self.site}/search.json"

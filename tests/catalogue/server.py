@@ -31,6 +31,7 @@ class State:
         self.requests: list[tuple[str, str, dict]] = []  # method, path, headers
         self.tape_polls: dict[str, int] = {}  # product name -> polls before it is on disk
         self.resto_pages: list[dict] = []
+        self.orbits: list[dict] = []  # CDSE OData records of orbit files (Name, Id, ContentDate, ...)
         self.token = "tok-123"
         self.password = "s3cr3t-XYZ"
 
@@ -92,6 +93,8 @@ class Handler(BaseHTTPRequestHandler):
             if int(q.get("page", ["1"])[0]) > 1:  # the recording has one page: the next ones are empty
                 page["features"] = []
             return self._json(page)
+        if url.path == "/odata/v1/Products" and "AUX_" in q.get("$filter", [""])[0]:
+            return self._json({"value": self._orbit_query(q["$filter"][0])})
         if url.path == "/odata/v1/Products":
             page = recorded("cdse/odata_products_page1.json", base)
             if "$skip" in url.query or "skip=2" in url.query:
@@ -110,6 +113,14 @@ class Handler(BaseHTTPRequestHandler):
         if url.path in self.state.files:
             return self._file(url.path)
         self._status(404)
+
+    def _orbit_query(self, flt: str) -> list[dict]:
+        """The orbit records matching a CDSE filter: mission + kind prefix, validity around the times."""
+        prefix = re.search(r"startswith\(Name,'([^']+)'\)", flt).group(1)
+        before = re.search(r"ContentDate/Start lt ([0-9T:.-]+)Z", flt).group(1)
+        after = re.search(r"ContentDate/End gt ([0-9T:.-]+)Z", flt).group(1)
+        return [r for r in self.state.orbits if r["Name"].startswith(prefix)
+                and r["ContentDate"]["Start"][:-1] < before and r["ContentDate"]["End"][:-1] > after]
 
     def _file(self, path):
         faults = self.state.faults.get(path, [])
@@ -171,6 +182,30 @@ class Server:
     def add_file(self, path: str, data: bytes) -> str:
         self.state.files[path] = data
         return f"{self.url}{path}"
+
+    def add_orbit(self, eof_name: str, data: bytes, zipped: bool = True) -> None:
+        """An orbit file in the CDSE catalogue (a record in the recorded OData schema) and its $value."""
+        import io
+        import zipfile
+
+        template = recorded("cdse/odata_products_page1.json", self.url)["value"][0]
+        body = data
+        if zipped:
+            buf = io.BytesIO()
+            with zipfile.ZipFile(buf, "w") as z:
+                z.writestr(eof_name, data)
+            body = buf.getvalue()
+        ident = f"orbit-{len(self.state.orbits)}"
+        start, stop = eof_name.split("_V")[1].removesuffix(".EOF").split("_")
+
+        def iso(t):
+            return f"{t[:4]}-{t[4:6]}-{t[6:8]}T{t[9:11]}:{t[11:13]}:{t[13:15]}.000000Z"
+
+        record = dict(copy.deepcopy(template), Id=ident, Name=eof_name, ContentLength=len(body), Online=True,
+                      Checksum=[{"Algorithm": "MD5", "Value": hashlib.md5(body).hexdigest()}],
+                      ContentDate={"Start": iso(start), "End": iso(stop)}, Attributes=[])
+        self.state.orbits.append(record)
+        self.add_file(f"/odata/v1/Products({ident})/$value", body)
 
     def resto_page_for(self, names_storage: list[tuple[str, str]], files: dict[str, bytes] | None = None,
                        per_page: int = 0) -> None:

@@ -44,7 +44,7 @@ def test_walltime_format():
     assert submit.walltime(60 * 30) == "30:00:00"
 
 
-CATALOGUE_RULES = {"search", "download"}
+CATALOGUE_RULES = {"search", "download", "fetch_dem", "fetch_orbit", "baselines"}  # not in the demo
 
 
 def _declared_resources() -> dict[str, tuple[int, int, int]]:

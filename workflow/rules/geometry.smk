@@ -6,6 +6,7 @@ GEO = f"{R}/{{site}}/geometry/{{product}}"
 
 rule dem_projection:
     input:
+        eofs=orbit_inputs,
         safe=f"{R}/{{site}}/products/{{product}}.SAFE",
         dem=lambda w: INPUTS.dem,
     output:
@@ -16,7 +17,7 @@ rule dem_projection:
     params:
         pol=config["polarisation"],
         orbits=INPUTS.orbits,
-        dem_vertical=config["dem_vertical"],
+        dem_vertical=INPUTS.dem_vertical,
         geoid_dir=config["geoid_dir"],
     threads: 2
     resources:
@@ -32,6 +33,7 @@ rule dem_projection:
 
 rule simulate_amplitude:
     input:
+        eofs=orbit_inputs,
         safe=f"{R}/{{site}}/products/{{product}}.SAFE",
         dem=lambda w: INPUTS.dem,
     output:
@@ -43,7 +45,7 @@ rule simulate_amplitude:
     params:
         pol=config["polarisation"],
         orbits=INPUTS.orbits,
-        dem_vertical=config["dem_vertical"],
+        dem_vertical=INPUTS.dem_vertical,
         geoid_dir=config["geoid_dir"],
         oversample=config["geometry"]["oversample"],
     threads: 2

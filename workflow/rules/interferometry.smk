@@ -43,6 +43,7 @@ def _ifg_inputs(w):
 
 rule deformation_grid:
     input:
+        eofs=orbit_inputs,
         master=_product("master"),
         slave=_product("slave"),
         xyz=_geometry("xyz.tif"),
@@ -67,6 +68,7 @@ rule deformation_grid:
 
 rule coregister:
     input:
+        eofs=orbit_inputs,
         master=_product("master"),
         slave=_product("slave"),
         xyz=_geometry("xyz.tif"),
@@ -92,6 +94,7 @@ rule coregister:
 rule interferogram:
     input:
         unpack(_ifg_inputs),
+        eofs=orbit_inputs,
     output:
         ifg=f"{PAIR}/interferogram_ml.tif",
         phase_png=report(f"{PAIR}/interferogram_phase.png", caption="../report/interferogram.rst",
@@ -139,6 +142,7 @@ rule unwrap:
 
 rule geocode:
     input:
+        eofs=orbit_inputs,
         master=_stack_master,
         dem=lambda w: INPUTS.dem,
         unwrapped=f"{PAIR}/unwrapped.tif",
@@ -156,7 +160,7 @@ rule geocode:
         orbits=INPUTS.orbits,
         looks=config["multilook"]["looks"],
         posting=config["geocode"]["posting_deg"],
-        dem_vertical=config["dem_vertical"],
+        dem_vertical=INPUTS.dem_vertical,
         geoid_dir=config["geoid_dir"],
     threads: 2
     resources:

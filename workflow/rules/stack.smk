@@ -7,6 +7,7 @@ if INPUTS.stack:
 
     checkpoint baselines:
         input:
+            eofs=orbit_inputs,
             master=lambda w: f"{R}/{w.site}/products/{inputs_before_baselines().master}.SAFE",
             slaves=lambda w: [f"{R}/{w.site}/products/{s}.SAFE" for s in inputs_before_baselines().slaves],
         output:

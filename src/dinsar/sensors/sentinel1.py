@@ -124,7 +124,7 @@ def open_product(
 ) -> Sentinel1Product:
     """Open one swath/polarisation of a Sentinel-1 SLC SAFE product (dir or zip).
 
-    orbit: an EOF file, a folder of EOF files (the one covering the acquisition is used:
+    orbit: an EOF file, a folder of EOF files (searched recursively; the one covering the acquisition is used:
     precise before restituted, newest first), or None for the annotation's state vectors.
     """
     with SafeContainer(path) as safe:
@@ -136,7 +136,7 @@ def open_product(
         name = safe.name
 
     if orbit is not None and Path(orbit).is_dir():  # a folder of EOF files: the one covering the product
-        candidates = sorted(Path(orbit).glob("*.EOF"))
+        candidates = sorted(Path(orbit).rglob("*.EOF"))  # also per-product subfolders (fetched orbits)
         orbit = select_orbit(candidates, manifest.mission, annotation.first_line_time, annotation.last_line_time)
     if orbit is None:
         sv = annotation.state_vectors
