@@ -134,30 +134,40 @@ def ground_on_surface(orbit: PolyOrbit, t: np.ndarray, slant_range: np.ndarray, 
     Returns lon, lat, h, X and a converged flag (False where the surface folds over in range,
     layover, and Newton settles nowhere).
     """
+    shape = np.broadcast(t, slant_range, lon0, lat0).shape
+    t, slant_range = (np.broadcast_to(a, shape).ravel() for a in (np.asarray(t, float), np.asarray(slant_range, float)))
     p, v = orbit.position(t), orbit.velocity(t)
     vh = v / np.linalg.norm(v, axis=-1, keepdims=True)
-    lon, lat = np.array(lon0, dtype=np.float64), np.array(lat0, dtype=np.float64)
+    lon = np.array(np.broadcast_to(lon0, shape), dtype=np.float64).ravel()
+    lat = np.array(np.broadcast_to(lat0, shape), dtype=np.float64).ravel()
 
-    def residual(lo, la):
+    def residual(lo, la, k):
         x = llh_to_xyz(lo, la, height_at(lo, la))
-        d = x - p
-        return np.linalg.norm(d, axis=-1) - slant_range, np.sum(d * vh, -1)
+        d = x - p[k]
+        return np.linalg.norm(d, axis=-1) - slant_range[k], np.sum(d * vh[k], -1)
 
+    # Newton on the points not yet converged only (NaN, outside the DEM, counts as settled)
+    active = np.arange(lon.size)
     for _ in range(iterations):
-        f1, f2 = residual(lon, lat)
-        if not (np.abs(f1) >= 1e-5).any() and not (np.abs(f2) >= 1e-5).any():  # NaN: outside the DEM
+        f1, f2 = residual(lon[active], lat[active], active)
+        moving = (np.abs(f1) >= 1e-5) | (np.abs(f2) >= 1e-5)
+        active, f1, f2 = active[moving], f1[moving], f2[moving]
+        if active.size == 0:
             break
-        a1, a2 = residual(lon + step_deg, lat)
-        b1, b2 = residual(lon, lat + step_deg)
+        lo, la = lon[active], lat[active]
+        a1, a2 = residual(lo + step_deg, la, active)
+        b1, b2 = residual(lo, la + step_deg, active)
         j11, j21 = (a1 - f1) / step_deg, (a2 - f2) / step_deg
         j12, j22 = (b1 - f1) / step_deg, (b2 - f2) / step_deg
         det = j11 * j22 - j12 * j21
         dlon = (-f1 * j22 + f2 * j12) / det
         dlat = (-j11 * f2 + j21 * f1) / det
         # steps limited to ~1 km: keeps Newton on the local branch of a rough surface
-        lon, lat = lon + np.clip(dlon, -0.01, 0.01), lat + np.clip(dlat, -0.01, 0.01)
+        lon[active], lat[active] = lo + np.clip(dlon, -0.01, 0.01), la + np.clip(dlat, -0.01, 0.01)
     h = height_at(lon, lat)
     x = llh_to_xyz(lon, lat, h)
-    f1, f2 = residual(lon, lat)
+    f1, f2 = residual(lon, lat, slice(None))
     converged = (np.abs(f1) < 1e-4) & (np.abs(f2) < 1e-4)
+    lon, lat, h, converged = (a.reshape(shape) for a in (lon, lat, h, converged))
+    x = x.reshape(shape + (3,))
     return lon, lat, h, x, converged
