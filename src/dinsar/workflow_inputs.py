@@ -175,6 +175,6 @@ class Inputs:
 IFG_OUTPUTS = ("interferogram_ml.tif", "interferogram_phase.png", "coherence.png", "filtered.tif",
                "filtered_phase.png", "unwrapped.tif", "los_displacement.tif", "los_enu.tif", "coherence_geo.tif",
                "phase_geo.tif", "unwrapped.png", "los_displacement.png")
-PAIR_OUTPUTS = ("grid.tif", "grid.json", "slave_coreg.tif", *IFG_OUTPUTS)
+PAIR_OUTPUTS = ("grid.tif", "grid.json", "offsets.png", "slave_coreg.tif", *IFG_OUTPUTS)
 GEOMETRY_OUTPUTS = ("dem_projection.tif", "height.tif", "xyz.tif", "simulated_amplitude.tif",
                     "shadow.tif", "layover.tif", "simulated_amplitude.png")

@@ -59,8 +59,10 @@ def test_demo_workflow_and_rerun(tmp_path):
     assert report.returncode == 0, report.stderr[-2000:]
     html = (tmp_path / "report.html").read_text(errors="replace")
     for name in ("interferogram_phase.png", "coherence.png", "filtered_phase.png", "simulated_amplitude.png",
-                 "_vv_ml.png", "Goldstein"):
+                 "_vv_ml.png", "Goldstein", "offsets.png", "unwrapped.png", "los_displacement.png",
+                 "correlation offset minus the"):
         assert name in html, name
+    assert "Undefined substitution" not in report.stderr  # captions are valid reStructuredText
     # a second run has nothing to do
     again = subprocess.run(cmd + ["--dry-run"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0 and "Nothing to be done" in again.stdout + again.stderr

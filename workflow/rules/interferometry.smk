@@ -50,6 +50,7 @@ rule deformation_grid:
     output:
         grid=f"{PAIR}/grid.tif",
         stats=f"{PAIR}/grid.json",
+        png=report(f"{PAIR}/offsets.png", caption="../report/offsets.rst", category="3. Coregistration"),
     params:
         pol=config["polarisation"],
         orbits=INPUTS.orbits,
@@ -98,8 +99,8 @@ rule interferogram:
     output:
         ifg=f"{PAIR}/interferogram_ml.tif",
         phase_png=report(f"{PAIR}/interferogram_phase.png", caption="../report/interferogram.rst",
-                         category="3. Interferogram"),
-        coherence_png=report(f"{PAIR}/coherence.png", caption="../report/coherence.rst", category="3. Interferogram"),
+                         category="4. Interferogram"),
+        coherence_png=report(f"{PAIR}/coherence.png", caption="../report/coherence.rst", category="4. Interferogram"),
     params:
         pol=config["polarisation"],
         orbits=INPUTS.orbits,
@@ -122,8 +123,8 @@ rule unwrap:
     output:
         filtered=f"{PAIR}/filtered.tif",
         unwrapped=f"{PAIR}/unwrapped.tif",
-        png=report(f"{PAIR}/filtered_phase.png", caption="../report/filtered.rst", category="4. Unwrapping"),
-        unwrapped_png=report(f"{PAIR}/unwrapped.png", caption="../report/unwrapped.rst", category="4. Unwrapping"),
+        png=report(f"{PAIR}/filtered_phase.png", caption="../report/filtered.rst", category="5. Unwrapping"),
+        unwrapped_png=report(f"{PAIR}/unwrapped.png", caption="../report/unwrapped.rst", category="5. Unwrapping"),
     params:
         looks=config["multilook"]["looks"],
         filter=config["filter"],
@@ -154,7 +155,7 @@ rule geocode:
         coherence=f"{PAIR}/coherence_geo.tif",
         phase=f"{PAIR}/phase_geo.tif",
         los_png=report(f"{PAIR}/los_displacement.png", caption="../report/los_displacement.rst",
-                       category="5. Displacement"),
+                       category="6. Displacement"),
     params:
         pol=config["polarisation"],
         orbits=INPUTS.orbits,

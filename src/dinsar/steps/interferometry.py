@@ -46,7 +46,7 @@ def open_pair(master_safe, slave_safe, polarisation: str, orbits=None):
 
 def deformation_grid(master_safe, slave_safe, xyz_tif, dst_grid, dst_json, polarisation: str = "VV",
                      step: int = 64, window: int = 64, degree: int = 1, min_peak: float = 0.2,
-                     orbits=None, threads: int = 1) -> Path:
+                     orbits=None, dst_png=None, threads: int = 1) -> Path:
     """Slave -> master offsets on a grid of `step` pixels: geometry (orbits + DEM) + correlation.
 
     grid.tif bands: line offset, column offset (slave - master) at the nodes, nodes at
@@ -103,7 +103,7 @@ def deformation_grid(master_safe, slave_safe, xyz_tif, dst_grid, dst_json, polar
         "mean_offset_px": {"line": float(np.nanmean(pred_l + fit_l)),
                            "col": float(np.nanmean(pred_c + fit_c))},
     }
-    with atomic.outputs(dst_grid, dst_json) as (tg, tj):
+    with atomic.outputs(dst_grid, dst_json, *([dst_png] if dst_png else [])) as (tg, tj, *tp):
         prof = raster.geotiff_profile(nl.shape[0], nl.shape[1], np.float32, count=2, nodata=np.nan)
         with rasterio.open(tg, "w", **prof) as w:
             w.write(np.stack([pred_l + fit_l, pred_c + fit_c]).astype(np.float32))
@@ -111,6 +111,12 @@ def deformation_grid(master_safe, slave_safe, xyz_tif, dst_grid, dst_json, polar
             w.set_band_description(1, "slave line - master line")
             w.set_band_description(2, "slave column - master column")
         tj.write_text(json.dumps(stats, indent=1))
+        if tp:
+            from dinsar.io import plots
+
+            plots.offsets_png(tp[0], node_l, node_c, pred_l + fit_l, pred_c + fit_c, res_l - fit_l, res_c - fit_c,
+                              kept, f"{s.name[17:32]} -> {m.name[17:32]}: {int(kept.sum())}/{int(inside.sum())} "
+                              f"windows kept, residual rms {rms:.4f} px")
     log.info("grid %s -> %s: %d/%d windows kept, residual rms %.4f px", s.name, m.name, kept.sum(),
              inside.sum(), rms)
     return Path(dst_grid)

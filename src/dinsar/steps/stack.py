@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from dinsar.errors import DinsarError
-from dinsar.io import atomic
+from dinsar.io import atomic, plots
 from dinsar.sensors import sentinel1
 
 log = logging.getLogger(__name__)
@@ -128,33 +128,6 @@ def baselines(master_safe, slave_safes, dst_json, dst_png=None, polarisation: st
     with atomic.outputs(*outs) as tmps:
         tmps[0].write_text(json.dumps(result, indent=1))
         if dst_png:
-            _plot(records, pairs, tmps[1])
+            plots.baselines_png(records, pairs, tmps[1])
     log.info("baselines of %d products against %s; %d small-baseline pairs", len(records) - 1, m.name, len(pairs))
     return Path(dst_json)
-
-
-def _plot(records: list[dict], pairs: list[list[str]], dst: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    when = {r["name"]: dt.datetime.fromisoformat(r["time"][:26]) for r in records}
-    bperp = {r["name"]: r["b_perp_m"] for r in records}
-    master = next(r["name"] for r in records if r["master"])
-    fig, ax = plt.subplots(figsize=(7, 4), dpi=100)
-    for r in records:
-        if not r["master"]:
-            ax.plot([when[master], when[r["name"]]], [0, bperp[r["name"]]], color="0.6", lw=1, zorder=1)
-    for a, b in pairs:
-        ax.plot([when[a], when[b]], [bperp[a], bperp[b]], color="tab:blue", lw=1, zorder=1)
-    ax.scatter([when[n] for n in when], [bperp[n] for n in when], zorder=2,
-               c=["tab:red" if n == master else "k" for n in when])
-    ax.set_xlabel("acquisition date")
-    ax.set_ylabel("perpendicular baseline (m)")
-    ax.set_title(f"{len(records)} dates; grey: master pairs, blue: {len(pairs)} small-baseline pairs")
-    ax.grid(alpha=0.3)
-    fig.autofmt_xdate()
-    fig.tight_layout()
-    fig.savefig(dst, format="png")
-    plt.close(fig)
