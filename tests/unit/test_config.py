@@ -111,3 +111,13 @@ def test_snakefile_validates_too(tmp_path):
     assert len(lines) == 1 and lines[0].startswith("dinsar: config error: search.colour: unknown key (allowed: ")
     assert "provider" in lines[0] and "box" in lines[0]
     assert not (tmp_path / "results").exists()
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "config" / "sites").glob("*.yaml")), ids=lambda p: p.name)
+def test_every_site_config_validates(path):
+    from dinsar.workflow_inputs import Inputs
+
+    cfg = config.load(path)
+    inputs = Inputs.from_config(config.validate(cfg))
+    assert inputs.searched and inputs.fetch_dem and inputs.fetch_orbits
+    assert inputs.dem_vertical == "egm2008"  # GLO-30 heights

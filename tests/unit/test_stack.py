@@ -48,3 +48,26 @@ def test_small_baseline_limits():
     assert small_baseline_pairs(products, 12, 1000) == [["a", "b"], ["b", "c"]]
     assert small_baseline_pairs(products, 100, 100) == [["a", "c"], ["b", "c"]]
     assert small_baseline_pairs(products, 11, 1000) == []
+
+
+def test_search_chooses_a_stack(tmp_path):
+    import json
+
+    from dinsar.steps.catalogue import search
+    from dinsar.workflow_inputs import Inputs
+    from tests.catalogue.server import Server
+
+    names = [f"S1A_S4_SLC__1SDV_{d}T142205_{d}T142225_0126{k}8_00317C_9F9{k}" for k, d in enumerate(DAYS[:4])]
+    cfg = {"provider": "peps", "collection": "S1", "product_type": "SLC", "sensor_mode": "SM", "swath": "S4",
+           "start_date": "2016-08-10", "end_date": "2016-10-01"}
+    with Server() as server:
+        server.resto_page_for([(n, "disk") for n in reversed(names)], per_page=3)
+        cfg["url"] = server.url
+        search(cfg, None, tmp_path / "search.json", stack_cfg={"master": "2016-08-30"})
+    chosen = json.loads((tmp_path / "search.json").read_text())
+    assert chosen["master"] == names[1] and chosen["slaves"] == [names[0], names[2], names[3]]
+    site = {"site": "s", "results": "results", "polarisation": "VV", "search": cfg, "stack": {},
+            "quicklook": {"looks": [3, 3]}}
+    inputs = Inputs.from_config(site).with_search(str(tmp_path / "search.json"))
+    assert inputs.stack and inputs.master == names[1] and len(inputs.pairs()) == 3
+    assert inputs.coregistered(names[0]).endswith(f"pairs/{names[1]}_{names[0]}/slave_coreg.tif")

@@ -9,6 +9,7 @@ if INPUTS.searched:
         params:
             search=config["search"],
             pair=config.get("pair"),
+            stack=config.get("stack"),
         threads: 1
         resources:
             mem_mb=500,

@@ -35,27 +35,35 @@ def _choose(products: list[Product], day: str, swath: str | None, key: str) -> P
     return sorted(found, key=lambda p: (not p.online, p.name))[0]
 
 
-def search(search_cfg: dict, pair_cfg: dict | None, dst: str | Path) -> Path:
+def search(search_cfg: dict, pair_cfg: dict | None, dst: str | Path, stack_cfg: dict | None = None) -> Path:
     """Search the catalogue for the site and choose master and slave by the config's pair dates
-    (default: the first two dates found). Writes the normalised records and the choice as JSON."""
+    (default: the first two dates found); for a stack (stack_cfg), the master of stack.master's
+    date (default: the first) and one slave per other date found. Writes the normalised records
+    and the choice as JSON."""
     provider = providers.make(search_cfg.get("provider", "cdse"), http.session(), search_cfg.get("url"),
                               search_cfg.get("auth"))
     products = provider.search(query_from_config(search_cfg))
     swath = search_cfg.get("swath")
-    if pair_cfg:
-        master = _choose(products, pair_cfg["master"], swath, "pair.master")
-        slave = _choose(products, pair_cfg["slave"], swath, "pair.slave")
-    else:
-        usable = sorted((p for p in products if not swath or p.swath == swath), key=lambda p: p.start or "")
-        days = sorted({(p.start or "")[:10] for p in usable})
+    usable = sorted((p for p in products if not swath or p.swath == swath), key=lambda p: p.start or "")
+    days = sorted({(p.start or "")[:10] for p in usable})
+    if stack_cfg is not None:
         if len(days) < 2:
-            raise ConfigError(f"search: {len(usable)} products on {len(days)} date(s); a pair needs two dates")
-        master, slave = (_choose(usable, d, swath, "search") for d in days[:2])
-    result = {"provider": provider.name, "master": master.name, "slave": slave.name,
-              "products": [p.to_json() for p in products]}
+            raise ConfigError(f"search: {len(usable)} products on {len(days)} date(s); a stack needs two")
+        master = _choose(usable, stack_cfg.get("master") or days[0], swath, "stack.master")
+        slaves = [_choose(usable, d, swath, "search") for d in days if d != master.start[:10]]
+    elif pair_cfg:
+        master = _choose(products, pair_cfg["master"], swath, "pair.master")
+        slaves = [_choose(products, pair_cfg["slave"], swath, "pair.slave")]
+    else:
+        if len(days) < 2:
+            raise ConfigError(f"search: {len(usable)} products on {len(days)} date(s); a pair needs two")
+        master, *slaves = (_choose(usable, d, swath, "search") for d in days[:2])
+    result = {"provider": provider.name, "master": master.name, "slave": slaves[0].name,
+              "slaves": [s.name for s in slaves], "products": [p.to_json() for p in products]}
     with atomic.outputs(dst) as (tmp,):
         tmp.write_text(json.dumps(result, indent=1))
-    log.info("%s: %d products; master %s, slave %s", provider.name, len(products), master.name, slave.name)
+    log.info("%s: %d products; master %s, slave(s) %s", provider.name, len(products), master.name,
+             ", ".join(s.name for s in slaves))
     return Path(dst)
 
 
