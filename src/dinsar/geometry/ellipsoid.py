@@ -24,7 +24,8 @@ def llh_to_xyz(lon_deg, lat_deg, h):
 
 @numba.njit(cache=True, inline="always")
 def xyz_to_llh(x, y, z):
-    """Iterative geodetic latitude: converges to < 1e-11 rad within 6 steps below 1000 km."""
+    """Iterative geodetic latitude: converges to < 1e-11 rad within 6 steps below 1000 km (2-3 near
+    the ground, where the start, exact at h = 0, is already within ~1e-7 rad)."""
     lon = math.atan2(y, x)
     p = math.hypot(x, y)
     lat = math.atan2(z, p * (1.0 - E2))
@@ -33,7 +34,11 @@ def xyz_to_llh(x, y, z):
         sl = math.sin(lat)
         n = A / math.sqrt(1.0 - E2 * sl * sl)
         h = p / math.cos(lat) - n if abs(lat) < 1.4 else z / sl - n * (1.0 - E2)
-        lat = math.atan2(z, p * (1.0 - E2 * n / (n + h)))
+        new = math.atan2(z, p * (1.0 - E2 * n / (n + h)))
+        if abs(new - lat) < 1e-13:  # 0.6 µm: h and lat are final
+            lat = new
+            break
+        lat = new
     return math.degrees(lon), math.degrees(lat), h
 
 

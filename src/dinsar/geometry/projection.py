@@ -7,6 +7,8 @@ the DEM height), giving its ellipsoidal height and ECEF X/Y/Z.
 
 from __future__ import annotations
 
+import math
+
 import numba
 import numpy as np
 from pyproj import Transformer
@@ -14,8 +16,8 @@ from pyproj import Transformer
 from dinsar.geometry import ellipsoid
 from dinsar.geometry.dem import Dem
 from dinsar.geometry.ellipsoid import ecef_to_geodetic, geodetic_to_ecef
-from dinsar.geometry.orbit import Orbit
-from dinsar.geometry.radar import C, RadarGrid, geo2rdr, rdr2geo, rdr2geo_point
+from dinsar.geometry.orbit import Orbit, evaluate
+from dinsar.geometry.radar import C, RadarGrid, _doppler_factor, geo2rdr, rdr2geo, rdr2geo_point
 
 
 def dem_to_radar(dem: Dem, orbit: Orbit, grid: RadarGrid, rows: slice | None = None):
@@ -79,53 +81,125 @@ def _misfit(t, r, h, tnodes, coeffs, centres, scales, dpoly, dref, wavelength, h
     return d - h, x, y, z
 
 
+@numba.njit(cache=True)
+def _dem_at(height, x0, dx, y0, dy, lon, lat):
+    fx = (lon - x0) / dx
+    fy = (lat - y0) / dy
+    j0 = int(np.floor(fx))
+    i0 = int(np.floor(fy))
+    if j0 < 0 or i0 < 0 or j0 + 1 >= height.shape[1] or i0 + 1 >= height.shape[0]:
+        return np.nan
+    wx = fx - j0
+    wy = fy - i0
+    return ((1 - wy) * ((1 - wx) * height[i0, j0] + wx * height[i0, j0 + 1])
+            + wy * ((1 - wx) * height[i0 + 1, j0] + wx * height[i0 + 1, j0 + 1]))
+
+
+@numba.njit(cache=True)
+def _solve_pixel(t, r, guess, tnodes, coeffs, centres, scales, dpoly, dref, wavelength, height, x0, dx, y0, dy,
+                 h_min, h_max, tol, p, v, a):
+    """The general per-pixel solver: secant on the height from `guess`, then bisection between the
+    DEM's extremes. Returns (x, y, z, h, resolved)."""
+    args = (tnodes, coeffs, centres, scales, dpoly, dref, wavelength, height, x0, dx, y0, dy, p, v, a)
+    h0 = guess
+    g0, x, y, z = _misfit(t, r, h0, *args)
+    done = abs(g0) < tol
+    h = h0
+    if not done and g0 == g0:
+        h1 = min(max(h0 + g0, h_min), h_max)
+        for _ in range(12):  # secant steps
+            g1, x, y, z = _misfit(t, r, h1, *args)
+            if not (g1 == g1):
+                break
+            if abs(g1) < tol:
+                h, done = h1, True
+                break
+            if g1 == g0:
+                break
+            h2 = min(max(h1 - g1 * (h1 - h0) / (g1 - g0), h_min), h_max)
+            h0, g0, h1 = h1, g1, h2
+    if not done:  # bisection between the DEM's extremes always brackets a solution
+        lo, hi = h_min, h_max
+        g_lo, x, y, z = _misfit(t, r, lo, *args)
+        if g_lo == g_lo:
+            for _ in range(40):
+                mid = 0.5 * (lo + hi)
+                g_mid, x, y, z = _misfit(t, r, mid, *args)
+                if not (g_mid == g_mid):
+                    break
+                if (g_mid > 0) == (g_lo > 0):
+                    lo, g_lo = mid, g_mid
+                else:
+                    hi = mid
+                if hi - lo < tol:
+                    break
+            h = 0.5 * (lo + hi)
+            g_end, x, y, z = _misfit(t, r, h, *args)
+            done = abs(g_end) < 10 * tol
+    return x, y, z, h, done
+
+
 @numba.njit(parallel=True, cache=True)
 def _ground(t_arr, r_arr, tnodes, coeffs, centres, scales, dpoly, dref, wavelength, height, x0, dx, y0, dy,
             h_min, h_max, h_start, tol, out_xyz, out_h):
-    """Rows in parallel; along a row each pixel starts from its neighbour's height (warm start)."""
+    """Rows in parallel. A row is one azimuth time: the sensor state is evaluated once, and each
+    pixel's ground point is found on its range circle (the look angle θ) by secant steps on
+    f(θ) = geodetic height - DEM height, from its neighbour's θ; pixels where that does not
+    settle take the general solver (_solve_pixel)."""
     for row in numba.prange(t_arr.shape[0]):
         p = np.empty(3)
         v = np.empty(3)
         a = np.empty(3)
-        args = (tnodes, coeffs, centres, scales, dpoly, dref, wavelength, height, x0, dx, y0, dy, p, v, a)
         guess = h_start
+        theta_prev = np.nan
+        t_row = t_arr[row, 0]
+        evaluate(tnodes, coeffs, centres, scales, t_row, p, v, a)
+        vn = math.sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2])
+        vh0, vh1, vh2 = v[0] / vn, v[1] / vn, v[2] / vn
+        pv = p[0] * vh0 + p[1] * vh1 + p[2] * vh2
+        ux, uy, uz = p[0] - pv * vh0, p[1] - pv * vh1, p[2] - pv * vh2
+        un = math.sqrt(ux * ux + uy * uy + uz * uz)
+        ux, uy, uz = ux / un, uy / un, uz / un
+        cx, cy, cz = vh1 * uz - vh2 * uy, vh2 * ux - vh0 * uz, vh0 * uy - vh1 * ux  # right-looking
+        px, py, pz = p[0], p[1], p[2]
         for col in range(t_arr.shape[1]):
             t, r = t_arr[row, col], r_arr[row, col]
-            h0 = guess
-            g0, x, y, z = _misfit(t, r, h0, *args)
-            done = abs(g0) < tol
-            h = h0
-            if not done and g0 == g0:
-                h1 = min(max(h0 + g0, h_min), h_max)
-                for _ in range(12):  # secant steps
-                    g1, x, y, z = _misfit(t, r, h1, *args)
-                    if not (g1 == g1):
+            done = False
+            x = y = z = h = np.nan
+            if t == t_row and theta_prev == theta_prev:
+                alpha = _doppler_factor(dpoly, dref, wavelength, r) / vn
+                beta = math.sqrt(max(0.0, 1.0 - alpha * alpha))
+                th0 = th_old = theta_prev
+                f0 = np.nan
+                for it in range(10):
+                    ct, st = math.cos(th0), math.sin(th0)
+                    x = px + r * (alpha * vh0 + beta * (-ct * ux + st * cx))
+                    y = py + r * (alpha * vh1 + beta * (-ct * uy + st * cy))
+                    z = pz + r * (alpha * vh2 + beta * (-ct * uz + st * cz))
+                    lon, lat, hg = ellipsoid.xyz_to_llh(x, y, z)
+                    d = _dem_at(height, x0, dx, y0, dy, lon, lat)
+                    f = hg - d
+                    if not (f == f):
                         break
-                    if abs(g1) < tol:
-                        h, done = h1, True
+                    if abs(f) < tol:
+                        h, done = hg, True
+                        theta_prev = th0
                         break
-                    if g1 == g0:
+                    if it == 0:
+                        th1 = th0 + 1e-6
+                    elif f == f0:
                         break
-                    h2 = min(max(h1 - g1 * (h1 - h0) / (g1 - g0), h_min), h_max)
-                    h0, g0, h1 = h1, g1, h2
-            if not done:  # bisection between the DEM's extremes always brackets a solution
-                lo, hi = h_min, h_max
-                g_lo, x, y, z = _misfit(t, r, lo, *args)
-                if g_lo == g_lo:
-                    for _ in range(40):
-                        mid = 0.5 * (lo + hi)
-                        g_mid, x, y, z = _misfit(t, r, mid, *args)
-                        if not (g_mid == g_mid):
-                            break
-                        if (g_mid > 0) == (g_lo > 0):
-                            lo, g_lo = mid, g_mid
-                        else:
-                            hi = mid
-                        if hi - lo < tol:
-                            break
-                    h = 0.5 * (lo + hi)
-                    g_end, x, y, z = _misfit(t, r, h, *args)
-                    done = abs(g_end) < 10 * tol
+                    else:
+                        th1 = th0 - f * (th0 - th_old) / (f - f0)
+                    th_old, f0, th0 = th0, f, th1
+            if not done:
+                x, y, z, h, done = _solve_pixel(t, r, guess, tnodes, coeffs, centres, scales, dpoly, dref, wavelength,
+                                                height, x0, dx, y0, dy, h_min, h_max, tol, p, v, a)
+                if t != t_row:  # _solve_pixel evaluated the orbit at another time: restore the row's state
+                    evaluate(tnodes, coeffs, centres, scales, t_row, p, v, a)
+                if done:  # the look angle of the solution: the next pixel's start
+                    dxp, dyp, dzp = x - px, y - py, z - pz
+                    theta_prev = math.atan2(dxp * cx + dyp * cy + dzp * cz, -(dxp * ux + dyp * uy + dzp * uz))
             if done:
                 out_xyz[row, col, 0], out_xyz[row, col, 1], out_xyz[row, col, 2] = x, y, z
                 out_h[row, col] = h
@@ -133,6 +207,7 @@ def _ground(t_arr, r_arr, tnodes, coeffs, centres, scales, dpoly, dref, waveleng
             else:
                 out_xyz[row, col, 0] = out_xyz[row, col, 1] = out_xyz[row, col, 2] = np.nan
                 out_h[row, col] = np.nan
+                theta_prev = np.nan
 
 
 def radar_to_ground(dem: Dem, orbit: Orbit, grid: RadarGrid, line: np.ndarray, col: np.ndarray,
