@@ -42,39 +42,56 @@ def _doppler_factor(dpoly, dref, wavelength, r):
     return 0.5 * wavelength * f
 
 
+GEO2RDR_CHUNK = 256  # points solved in sequence by one thread, each starting from the previous one's time
+
+
 @numba.njit(parallel=True, cache=True)
 def _geo2rdr(xyz, tnodes, coeffs, centres, scales, t0, dpoly, dref, wavelength, t_out, r_out,
              tol_s, max_iter):
-    for i in numba.prange(xyz.shape[0]):
+    n_chunks = (xyz.shape[0] + GEO2RDR_CHUNK - 1) // GEO2RDR_CHUNK
+    for c in numba.prange(n_chunks):
         p = np.empty(3)
         v = np.empty(3)
         a = np.empty(3)
-        t = t0
-        r = 0.0
-        ok = False
-        for _ in range(max_iter):
-            evaluate(tnodes, coeffs, centres, scales, t, p, v, a)
-            dx, dy, dz = xyz[i, 0] - p[0], xyz[i, 1] - p[1], xyz[i, 2] - p[2]
-            r = math.sqrt(dx * dx + dy * dy + dz * dz)
-            k = _doppler_factor(dpoly, dref, wavelength, r)
-            f = dx * v[0] + dy * v[1] + dz * v[2] - k * r
-            dfdt = -(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]) + dx * a[0] + dy * a[1] + dz * a[2] \
-                + k * (dx * v[0] + dy * v[1] + dz * v[2]) / r
-            step = -f / dfdt
-            t += step
-            if t < tnodes[0] or t > tnodes[-1]:
-                break
-            if abs(step) < tol_s:
-                ok = True
-                break
-        if ok:
-            evaluate(tnodes, coeffs, centres, scales, t, p, v, a)
-            dx, dy, dz = xyz[i, 0] - p[0], xyz[i, 1] - p[1], xyz[i, 2] - p[2]
-            t_out[i] = t
-            r_out[i] = math.sqrt(dx * dx + dy * dy + dz * dz)
-        else:
-            t_out[i] = np.nan
-            r_out[i] = np.nan
+        start = t0
+        for i in range(c * GEO2RDR_CHUNK, min(xyz.shape[0], (c + 1) * GEO2RDR_CHUNK)):
+            ok = _geo2rdr_point(xyz, i, tnodes, coeffs, centres, scales, start, dpoly, dref, wavelength, t_out,
+                                r_out, tol_s, max_iter, p, v, a)
+            if ok:  # neighbouring points (image order) are seen at nearly the same time
+                start = t_out[i]
+
+
+@numba.njit(cache=True)
+def _geo2rdr_point(xyz, i, tnodes, coeffs, centres, scales, t0, dpoly, dref, wavelength, t_out, r_out,
+                   tol_s, max_iter, p, v, a):
+    """One point's zero-Doppler time and range by Newton from t0 (NaN out of the orbit span)."""
+    t = t0
+    r = 0.0
+    ok = False
+    for _ in range(max_iter):
+        evaluate(tnodes, coeffs, centres, scales, t, p, v, a)
+        dx, dy, dz = xyz[i, 0] - p[0], xyz[i, 1] - p[1], xyz[i, 2] - p[2]
+        r = math.sqrt(dx * dx + dy * dy + dz * dz)
+        k = _doppler_factor(dpoly, dref, wavelength, r)
+        f = dx * v[0] + dy * v[1] + dz * v[2] - k * r
+        dfdt = -(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]) + dx * a[0] + dy * a[1] + dz * a[2] \
+            + k * (dx * v[0] + dy * v[1] + dz * v[2]) / r
+        step = -f / dfdt
+        t += step
+        if t < tnodes[0] or t > tnodes[-1]:
+            break
+        if abs(step) < tol_s:
+            ok = True
+            break
+    if ok:
+        evaluate(tnodes, coeffs, centres, scales, t, p, v, a)
+        dx, dy, dz = xyz[i, 0] - p[0], xyz[i, 1] - p[1], xyz[i, 2] - p[2]
+        t_out[i] = t
+        r_out[i] = math.sqrt(dx * dx + dy * dy + dz * dz)
+    else:
+        t_out[i] = np.nan
+        r_out[i] = np.nan
+    return ok
 
 
 def geo2rdr(orbit: Orbit, grid: RadarGrid, xyz: np.ndarray, tol_s: float = 1e-10, max_iter: int = 50):
