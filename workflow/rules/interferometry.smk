@@ -50,7 +50,10 @@ rule deformation_grid:
     output:
         grid=f"{PAIR}/grid.tif",
         stats=f"{PAIR}/grid.json",
-        png=report(f"{PAIR}/offsets.png", caption="../report/offsets.rst", category="3. Coregistration"),
+        png=report(
+            f"{PAIR}/offsets.png", caption="../report/offsets.rst", category="3. Coregistration",
+            subcategory="{pair}", labels={"figure": "offsets"}
+        ),
     params:
         pol=config["polarisation"],
         orbits=INPUTS.orbits,
@@ -98,9 +101,14 @@ rule interferogram:
         eofs=orbit_inputs,
     output:
         ifg=f"{PAIR}/interferogram_ml.tif",
-        phase_png=report(f"{PAIR}/interferogram_phase.png", caption="../report/interferogram.rst",
-                         category="4. Interferogram"),
-        coherence_png=report(f"{PAIR}/coherence.png", caption="../report/coherence.rst", category="4. Interferogram"),
+        phase_png=report(
+            f"{PAIR}/interferogram_phase.png", caption="../report/interferogram.rst", category="4. Interferogram",
+            subcategory="{pair}", labels={"figure": "interferogram phase"}
+        ),
+        coherence_png=report(
+            f"{PAIR}/coherence.png", caption="../report/coherence.rst", category="4. Interferogram",
+            subcategory="{pair}", labels={"figure": "coherence"}
+        ),
     params:
         pol=config["polarisation"],
         orbits=INPUTS.orbits,
@@ -123,8 +131,14 @@ rule unwrap:
     output:
         filtered=f"{PAIR}/filtered.tif",
         unwrapped=f"{PAIR}/unwrapped.tif",
-        png=report(f"{PAIR}/filtered_phase.png", caption="../report/filtered.rst", category="5. Unwrapping"),
-        unwrapped_png=report(f"{PAIR}/unwrapped.png", caption="../report/unwrapped.rst", category="5. Unwrapping"),
+        png=report(
+            f"{PAIR}/filtered_phase.png", caption="../report/filtered.rst", category="5. Unwrapping",
+            subcategory="{pair}", labels={"figure": "filtered phase"}
+        ),
+        unwrapped_png=report(
+            f"{PAIR}/unwrapped.png", caption="../report/unwrapped.rst", category="5. Unwrapping",
+            subcategory="{pair}", labels={"figure": "unwrapped phase"}
+        ),
     params:
         looks=config["multilook"]["looks"],
         filter=config["filter"],
@@ -154,8 +168,10 @@ rule geocode:
         enu=f"{PAIR}/los_enu.tif",
         coherence=f"{PAIR}/coherence_geo.tif",
         phase=f"{PAIR}/phase_geo.tif",
-        los_png=report(f"{PAIR}/los_displacement.png", caption="../report/los_displacement.rst",
-                       category="6. Displacement"),
+        los_png=report(
+            f"{PAIR}/los_displacement.png", caption="../report/los_displacement.rst", category="6. Displacement",
+            subcategory="{pair}", labels={"figure": "LOS displacement (geocoded)"}
+        ),
     params:
         pol=config["polarisation"],
         orbits=INPUTS.orbits,

@@ -7,7 +7,7 @@ rule quicklook:
     output:
         tif=f"{R}/{{site}}/quicklook/{{product}}_{{pol}}_ml.tif",
         png=report(f"{R}/{{site}}/quicklook/{{product}}_{{pol}}_ml.png", caption="../report/quicklook.rst",
-                   category="1. Amplitudes"),
+                   category="1. Amplitudes", labels={"product": "{product}", "polarisation": "{pol}"}),
     params:
         looks=config["quicklook"]["looks"],
         png_max_size=config["quicklook"]["png_max_size"],
