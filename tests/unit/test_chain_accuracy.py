@@ -141,3 +141,26 @@ def test_zero_fill_is_no_data_but_a_lone_zero_is_a_sample():
     a[:, 6:] = 0  # zero fill at the image edge
     mask = chain._zero_fill(a)
     assert not mask[2, 3] and mask[:, 6:].all() and not mask[:, :6].any()
+
+
+def test_turbulent_atmosphere_reaches_the_interferogram(tmp_path):
+    """atmosphere_rms_rad: a power-law screen of that rms (truth/atmosphere_phase.tif), and the chain's
+    interferogram carries it: with no deformation and no noise, interferogram phase - screen is flat."""
+    rms = 1.5
+    write_pair(tmp_path, PairConfig(size=(384, 384), seed=11, coherence=1.0, snr_db=None, mogi=STATIC,
+                                    atmosphere_rms_rad=rms))
+    with rasterio.open(tmp_path / "truth" / "atmosphere_phase.tif") as src:
+        screen = src.read(1).astype(np.float64)
+    assert np.std(screen) == pytest.approx(rms, rel=0.15)  # 1.46: the rms is set over the larger coarse grid
+    # power-law: the screen is smooth (pixel-to-pixel changes far below its spread)
+    assert np.std(np.diff(screen, axis=1)) < 0.05 * np.std(screen)
+    _, _, g = _run(tmp_path, through="ifg")
+    with rasterio.open(g / "ifg.tif") as src:
+        phase, ok = src.read(2).astype(np.float64), src.read(4) > 0
+    ny, nx = phase.shape
+    ml_screen = screen[:ny * 3, :nx * 3].reshape(ny, 3, nx, 3).mean(axis=(1, 3))
+    resid = np.angle(np.exp(1j * (phase - ml_screen)))[ok]
+    resid = np.angle(np.exp(1j * (resid - np.angle(np.mean(np.exp(1j * resid))))))
+    assert np.sqrt(np.mean(resid**2)) < 0.05  # the same residual level as the noise-free Mogi pair
+    plain = np.angle(np.exp(1j * (phase[ok] - np.angle(np.mean(np.exp(1j * phase[ok]))))))
+    assert np.sqrt(np.mean(plain**2)) > 0.5  # without the screen the phase is far from flat

@@ -228,7 +228,7 @@ class Scene:
     look_angle: float
     margin: int
     flat_cot: float  # cot(incidence) at mid range on flat ground: intensity normalisation
-    aps: np.ndarray | None = None  # coarse atmospheric phase grid (rad) over master lines/cols
+    aps: list[np.ndarray] | None = None  # coarse atmospheric phase grids (rad), one per slave, over master lines/cols
 
     def misregistration(self, ll, cc):
         a, b = self.cfg.misregistration["line"], self.cfg.misregistration["col"]
@@ -259,7 +259,7 @@ class Scene:
         phase_m = np.mod(-4 * np.pi * r_m / WAVELENGTH_M, 2 * np.pi)
         dl, dc = self.misregistration(ll, cc)
         out = dict(lon=lon, lat=lat, h=h, x=x, ok=ok, r_m=r_m, r_check=r_check, intensity=intensity,
-                   phase_m=phase_m, line_s=[], col_s=[], d_los=[], phase_s=[], t_s=[], r_s=[])
+                   phase_m=phase_m, line_s=[], col_s=[], d_los=[], phase_s=[], t_s=[], r_s=[], aps=[])
         for k, (s, mogi) in enumerate(zip(self.slaves, self.mogis, strict=True)):
             # deformation since the master's date, and the slave's view of the moved ground
             u = enu_to_ecef(lon, lat, mogi.enu(lon, lat))
@@ -269,7 +269,9 @@ class Scene:
             los_s = (sat_s - xs) / np.linalg.norm(sat_s - xs, axis=-1, keepdims=True)
             phase_s = np.mod(-4 * np.pi * r_s / WAVELENGTH_M, 2 * np.pi)
             if self.aps is not None:  # one screen per date; the master's is the reference (zero)
-                phase_s = phase_s + _bilinear_grid(self.aps[k], ll, cc, self.cfg.size, self.margin)
+                aps = _bilinear_grid(self.aps[k], ll, cc, self.cfg.size, self.margin)
+                phase_s = phase_s + aps
+                out["aps"].append(aps)
             out["line_s"].append((t_s - s.first_line_s) / s.ati + dl)
             out["col_s"].append((2 * r_s / C - s.near_range_time_s) * s.fs + dc)
             out["d_los"].append(np.sum(u * los_s, -1))  # toward the slave satellite, metres
@@ -441,6 +443,8 @@ TRUTH_FILES = {
     "coherence.tif": "coherence of the pair including thermal noise",
     "deformation_phase.tif": "band 1 unwrapped, band 2 wrapped deformation phase (rad) = -4 pi d / lambda",
     "height.tif": "ellipsoidal height of each master pixel's ground point (m)",
+    "atmosphere_phase.tif": "with atmosphere_rms_rad > 0: the turbulent screen's part of the interferogram "
+                            "phase (rad), m·conj(s) convention",
     "note": "NaN where the ground point is not unique (layover): such scatterers return nothing",
 }
 
@@ -479,8 +483,9 @@ def _synthesise(scene: Scene, out: Path, truth_dirs: list[Path]) -> dict:
     tw = []
     for truth in truth_dirs:
         truth.mkdir(parents=True, exist_ok=True)
+        names = [n for n in TRUTH_FILES if n.endswith(".tif") and (n != "atmosphere_phase.tif" or scene.aps)]
         tw.append({name: rasterio.open(truth / name, "w", **{**prof, "count": 2 if name in (
-            "offsets.tif", "deformation_phase.tif") else 1}) for name in TRUTH_FILES if name.endswith(".tif")})
+            "offsets.tif", "deformation_phase.tif") else 1}) for name in names})
     stats = [{"los_min_m": np.inf, "los_max_m": -np.inf, "unresolved_pixels": 0} for _ in range(n_slaves)]
     range_check = 0.0
     prev, prev_lines = None, None
@@ -538,6 +543,8 @@ def _synthesise(scene: Scene, out: Path, truth_dirs: list[Path]) -> dict:
                 wrapped = np.angle(np.exp(1j * phase))
                 tw[k]["deformation_phase.tif"].write(np.stack([phase, wrapped]).astype(np.float32), window=window)
                 tw[k]["height.tif"].write(b["h"][inner].astype(np.float32), 1, window=window)
+                if b["aps"]:  # the slave's extra phase enters m·conj(s) with the opposite sign
+                    tw[k]["atmosphere_phase.tif"].write(-b["aps"][k][inner].astype(np.float32), 1, window=window)
                 stats[k]["los_min_m"] = min(stats[k]["los_min_m"], float(np.nanmin(d, initial=np.inf)))
                 stats[k]["los_max_m"] = max(stats[k]["los_max_m"], float(np.nanmax(d, initial=-np.inf)))
     finally:
