@@ -69,6 +69,9 @@ class PairConfig:
     # a stack instead of a pair: one slave per entry {days, baseline_m} after the master; the Mogi
     # source then inflates linearly in time, dvolume_m3 every `days`
     stack: list[dict] | None = None
+    # spatially varying coherence: a disc {lon, lat, radius_m, coherence} (a fresh lava flow, a
+    # forest) where the pair decorrelates to `coherence`, with a smooth 20 % edge
+    decorrelation: dict | None = None
 
     def slaves(self) -> list[tuple[int, float, float]]:
         """(days after the master, perpendicular baseline m, Mogi volume change m³) of each slave."""
@@ -507,6 +510,7 @@ def _synthesise(scene: Scene, out: Path, truth_dirs: list[Path]) -> dict:
             ll, cc = np.meshgrid(sc_lines.astype(float), sc_cols.astype(float), indexing="ij")
             sig = _per_line_normals(cfg.seed, 1, sc_lines, len(sc_cols))
             amp = np.sqrt(b["intensity"])
+            g = _coherence_map(cfg, b["lon"], b["lat"])
             vh_scale = amp * 10 ** (-8 / 20)  # cross-polarised: ~8 dB weaker, independent speckle
             # each slave: gamma·(master's field) + sqrt(1 - gamma²)·(its own change): coherence gamma
             # with the master, gamma² between two slaves
@@ -518,7 +522,7 @@ def _synthesise(scene: Scene, out: Path, truth_dirs: list[Path]) -> dict:
                 st = _streams(k)
                 nu = _per_line_normals(cfg.seed, st["change"], sc_lines, len(sc_cols))
                 pos = (b["line_s"][k], b["col_s"][k])
-                values[f"slave{k}_vv"] = (amp * (gamma * sig + np.sqrt(1 - gamma**2) * nu)
+                values[f"slave{k}_vv"] = (amp * (g * sig + np.sqrt(1 - g**2) * nu)
                                           * np.exp(1j * b["phase_s"][k]), *pos, st["noise_vv"])
                 values[f"slave{k}_vh"] = (vh_scale * _per_line_normals(cfg.seed, st["vh"], sc_lines, len(sc_cols)),
                                           *pos, st["noise_vh"])
@@ -539,7 +543,8 @@ def _synthesise(scene: Scene, out: Path, truth_dirs: list[Path]) -> dict:
                 offsets = np.where(ok, offsets, np.nan)
                 tw[k]["los_displacement.tif"].write(d.astype(np.float32), 1, window=window)
                 tw[k]["offsets.tif"].write(offsets.astype(np.float32), window=window)
-                tw[k]["coherence.tif"].write(np.full((n, cols), coherence, np.float32), 1, window=window)
+                tw[k]["coherence.tif"].write((g[inner] / (1.0 + noise_power / gain)).astype(np.float32), 1,
+                                             window=window)
                 wrapped = np.angle(np.exp(1j * phase))
                 tw[k]["deformation_phase.tif"].write(np.stack([phase, wrapped]).astype(np.float32), window=window)
                 tw[k]["height.tif"].write(b["h"][inner].astype(np.float32), 1, window=window)
@@ -553,6 +558,20 @@ def _synthesise(scene: Scene, out: Path, truth_dirs: list[Path]) -> dict:
     for st in stats:
         st.update(range_check_max_m=range_check, expected_coherence=coherence, truth_files=TRUTH_FILES)
     return {"tiffs": tiffs, "stats": stats}
+
+
+def _coherence_map(cfg: PairConfig, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """The pair's coherence (without thermal noise) at each scatterer: cfg.coherence, and inside the
+    decorrelation disc its own value, blended by a raised cosine from 0.9 to 1.1 radii."""
+    gamma = np.full(np.shape(lon), float(cfg.coherence))
+    d = cfg.decorrelation
+    if not d:
+        return gamma
+    east = (lon - d["lon"]) * 111_320.0 * np.cos(np.radians(d["lat"]))
+    north = (lat - d["lat"]) * 110_574.0
+    x = np.clip((np.hypot(east, north) / float(d["radius_m"]) - 0.9) / 0.2, 0.0, 1.0)
+    inside = 0.5 * (1 + np.cos(np.pi * x))  # 1 inside, 0 outside
+    return np.where(np.isfinite(inside), gamma + (float(d["coherence"]) - gamma) * inside, gamma)
 
 
 def _guess_from(prev_lines, lon, lat, lines):
@@ -622,7 +641,8 @@ def write_pair(out: str | Path, cfg: PairConfig, dem_path: str | Path | None = N
         common = {
             "master": products[master_name].name, "size": list(cfg.size), "seed": cfg.seed,
             "look_angle_deg": float(np.degrees(scene.look_angle)), "orbit": scene.orbit_source,
-            "wavelength_m": WAVELENGTH_M, "coherence": cfg.coherence, "snr_db": cfg.snr_db,
+            "wavelength_m": WAVELENGTH_M, "coherence": cfg.coherence, "decorrelation": cfg.decorrelation,
+            "snr_db": cfg.snr_db,
             "atmosphere_rms_rad": cfg.atmosphere_rms_rad, "misregistration": cfg.misregistration,
             "slave_shift": {"lines": cfg.slave_shift[0], "samples": cfg.slave_shift[1]},
             "timing": S4_TIMING, "bandwidth": {"azimuth": BANDWIDTH_AZ, "range": BANDWIDTH_RG},
