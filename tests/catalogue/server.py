@@ -19,6 +19,20 @@ RECORDED = DATA / "catalog_responses"
 HOST_RE = re.compile(r"https://[a-z0-9.-]+\.(?:fr|eu|edu|gov)")
 
 
+def guard_loopback(monkeypatch) -> None:
+    """Make any connection to a host other than this machine fail the test."""
+    import urllib3.util.connection
+
+    real = urllib3.util.connection.create_connection
+
+    def guarded(address, *args, **kwargs):
+        if address[0] not in ("127.0.0.1", "localhost"):
+            raise AssertionError(f"a test tried to reach {address[0]}")
+        return real(address, *args, **kwargs)
+
+    monkeypatch.setattr(urllib3.util.connection, "create_connection", guarded)
+
+
 def recorded(name: str, base: str) -> dict:
     """A recorded response with its absolute hosts pointed at `base`."""
     return json.loads(HOST_RE.sub(base, (RECORDED / name).read_text()))

@@ -4,7 +4,6 @@ loopback server (records in the recorded OData schema; tiles written here)."""
 import numpy as np
 import pytest
 import rasterio
-import urllib3.util.connection
 from rasterio.transform import from_origin
 
 from dinsar.catalogue import http, providers
@@ -12,7 +11,7 @@ from dinsar.catalogue.dem import fetch_dem, tile_name, tiles_for
 from dinsar.catalogue.orbits import fetch_orbit, sensing
 from dinsar.catalogue.providers import CatalogueError
 from dinsar.io.eof import read_eof
-from tests.catalogue.server import Server
+from tests.catalogue.server import Server, guard_loopback
 from tests.conftest import AZORES_EOF
 
 # the Azores orbit covers 2022-09-18 05:31:55 .. 08:49:25
@@ -23,14 +22,7 @@ POEORB = "S1A_OPER_AUX_POEORB_OPOD_20221008T081542_V20220917T225942_20220919T005
 
 @pytest.fixture(autouse=True)
 def loopback_only(monkeypatch):
-    real = urllib3.util.connection.create_connection
-
-    def guarded(address, *args, **kwargs):
-        if address[0] not in ("127.0.0.1", "localhost"):
-            raise AssertionError(f"a test tried to reach {address[0]}")
-        return real(address, *args, **kwargs)
-
-    monkeypatch.setattr(urllib3.util.connection, "create_connection", guarded)
+    guard_loopback(monkeypatch)
 
 
 @pytest.fixture

@@ -11,13 +11,12 @@ import sys
 import time
 
 import pytest
-import urllib3.util.connection
 
 from dinsar.catalogue import download as dl
 from dinsar.catalogue import http, providers
 from dinsar.catalogue.credentials import AuthError, lookup
 from dinsar.catalogue.records import Query
-from tests.catalogue.server import RECORDED, Server, md5
+from tests.catalogue.server import RECORDED, Server, guard_loopback, md5
 from tests.conftest import ROOT
 
 SECRET = "s3cr3t-XYZ"
@@ -25,14 +24,7 @@ SECRET = "s3cr3t-XYZ"
 
 @pytest.fixture(autouse=True)
 def loopback_only(monkeypatch):
-    real = urllib3.util.connection.create_connection
-
-    def guarded(address, *args, **kwargs):
-        if address[0] not in ("127.0.0.1", "localhost"):
-            raise AssertionError(f"a test tried to reach {address[0]}")
-        return real(address, *args, **kwargs)
-
-    monkeypatch.setattr(urllib3.util.connection, "create_connection", guarded)
+    guard_loopback(monkeypatch)
     for name in ("CDSE", "ASF", "GEODES", "PEPS"):
         monkeypatch.delenv(f"DINSAR_{name}_USERNAME", raising=False)
         monkeypatch.delenv(f"DINSAR_{name}_PASSWORD", raising=False)

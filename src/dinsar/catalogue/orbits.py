@@ -20,7 +20,7 @@ import numpy as np
 
 from dinsar.catalogue.providers import CatalogueError, Cdse, _get_json
 from dinsar.errors import ProductError
-from dinsar.io.eof import describe, read_eof, select_orbit
+from dinsar.io.eof import describe, read_eof, select_orbit, stamp
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +39,6 @@ def sensing(product_name: str) -> tuple[str, np.datetime64, np.datetime64]:
     m = _PRODUCT.match(Path(product_name).name)
     if not m:
         raise ProductError(f"{product_name}: not a Sentinel-1 product name (mission and sensing times)")
-
-    def stamp(s):
-        return np.datetime64(f"{s[:4]}-{s[4:6]}-{s[6:8]}T{s[9:11]}:{s[11:13]}:{s[13:15]}", "ns")
-
     return m.group(1), stamp(m.group(2)), stamp(m.group(3))
 
 

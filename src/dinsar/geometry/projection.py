@@ -17,7 +17,7 @@ from dinsar.geometry import ellipsoid
 from dinsar.geometry.dem import Dem
 from dinsar.geometry.ellipsoid import ecef_to_geodetic, geodetic_to_ecef
 from dinsar.geometry.orbit import Orbit, evaluate
-from dinsar.geometry.radar import C, RadarGrid, _doppler_factor, geo2rdr, rdr2geo, rdr2geo_point
+from dinsar.geometry.radar import C, RadarGrid, _doppler_factor, geo2rdr, rdr2geo, rdr2geo_point, zero_doppler_frame
 
 
 def dem_to_radar(dem: Dem, orbit: Orbit, grid: RadarGrid, rows: slice | None = None):
@@ -32,21 +32,25 @@ def dem_to_radar(dem: Dem, orbit: Orbit, grid: RadarGrid, rows: slice | None = N
     return line.reshape(rr.shape), col.reshape(rr.shape), xyz.reshape(rr.shape + (3,))
 
 
+@numba.njit(cache=True)
+def _dem_at(height, x0, dx, y0, dy, lon, lat):
+    """Bilinear DEM height at lon/lat (grid coordinates x0 + j·dx, y0 + i·dy); NaN outside."""
+    fx = (lon - x0) / dx
+    fy = (lat - y0) / dy
+    j0 = int(np.floor(fx))
+    i0 = int(np.floor(fy))
+    if j0 < 0 or i0 < 0 or j0 + 1 >= height.shape[1] or i0 + 1 >= height.shape[0]:
+        return np.nan
+    wx = fx - j0
+    wy = fy - i0
+    return ((1 - wy) * ((1 - wx) * height[i0, j0] + wx * height[i0, j0 + 1])
+            + wy * ((1 - wx) * height[i0 + 1, j0] + wx * height[i0 + 1, j0 + 1]))
+
+
 @numba.njit(parallel=True, cache=True)
 def _bilinear(height, x0, dx, y0, dy, x, y, out):
-    ny, nx = height.shape
     for i in numba.prange(x.shape[0]):
-        fx = (x[i] - x0) / dx
-        fy = (y[i] - y0) / dy
-        j0 = int(np.floor(fx))
-        i0 = int(np.floor(fy))
-        if j0 < 0 or i0 < 0 or j0 + 1 >= nx or i0 + 1 >= ny:
-            out[i] = np.nan
-            continue
-        wx = fx - j0
-        wy = fy - i0
-        out[i] = ((1 - wy) * ((1 - wx) * height[i0, j0] + wx * height[i0, j0 + 1])
-                  + wy * ((1 - wx) * height[i0 + 1, j0] + wx * height[i0 + 1, j0 + 1]))
+        out[i] = _dem_at(height, x0, dx, y0, dy, x[i], y[i])
 
 
 def sample_dem(dem: Dem, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
@@ -68,31 +72,7 @@ def _misfit(t, r, h, tnodes, coeffs, centres, scales, dpoly, dref, wavelength, h
     """DEM height minus h at the point seen at (t, r) on the surface of geodetic height h; and that point."""
     x, y, z = rdr2geo_point(t, r, h, tnodes, coeffs, centres, scales, dpoly, dref, wavelength, 1.0, p, v, a)
     lon, lat, _ = ellipsoid.xyz_to_llh(x, y, z)
-    fx = (lon - x0) / dx
-    fy = (lat - y0) / dy
-    j0 = int(np.floor(fx))
-    i0 = int(np.floor(fy))
-    if j0 < 0 or i0 < 0 or j0 + 1 >= height.shape[1] or i0 + 1 >= height.shape[0]:
-        return np.nan, x, y, z
-    wx = fx - j0
-    wy = fy - i0
-    d = ((1 - wy) * ((1 - wx) * height[i0, j0] + wx * height[i0, j0 + 1])
-         + wy * ((1 - wx) * height[i0 + 1, j0] + wx * height[i0 + 1, j0 + 1]))
-    return d - h, x, y, z
-
-
-@numba.njit(cache=True)
-def _dem_at(height, x0, dx, y0, dy, lon, lat):
-    fx = (lon - x0) / dx
-    fy = (lat - y0) / dy
-    j0 = int(np.floor(fx))
-    i0 = int(np.floor(fy))
-    if j0 < 0 or i0 < 0 or j0 + 1 >= height.shape[1] or i0 + 1 >= height.shape[0]:
-        return np.nan
-    wx = fx - j0
-    wy = fy - i0
-    return ((1 - wy) * ((1 - wx) * height[i0, j0] + wx * height[i0, j0 + 1])
-            + wy * ((1 - wx) * height[i0 + 1, j0] + wx * height[i0 + 1, j0 + 1]))
+    return _dem_at(height, x0, dx, y0, dy, lon, lat) - h, x, y, z
 
 
 @numba.njit(cache=True)
@@ -154,13 +134,7 @@ def _ground(t_arr, r_arr, tnodes, coeffs, centres, scales, dpoly, dref, waveleng
         theta_prev = np.nan
         t_row = t_arr[row, 0]
         evaluate(tnodes, coeffs, centres, scales, t_row, p, v, a)
-        vn = math.sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2])
-        vh0, vh1, vh2 = v[0] / vn, v[1] / vn, v[2] / vn
-        pv = p[0] * vh0 + p[1] * vh1 + p[2] * vh2
-        ux, uy, uz = p[0] - pv * vh0, p[1] - pv * vh1, p[2] - pv * vh2
-        un = math.sqrt(ux * ux + uy * uy + uz * uz)
-        ux, uy, uz = ux / un, uy / un, uz / un
-        cx, cy, cz = vh1 * uz - vh2 * uy, vh2 * ux - vh0 * uz, vh0 * uy - vh1 * ux  # right-looking
+        vn, vh0, vh1, vh2, _, ux, uy, uz, cx, cy, cz = zero_doppler_frame(p, v, 1.0)  # right-looking
         px, py, pz = p[0], p[1], p[2]
         for col in range(t_arr.shape[1]):
             t, r = t_arr[row, col], r_arr[row, col]

@@ -108,12 +108,11 @@ def geo2rdr(orbit: Orbit, grid: RadarGrid, xyz: np.ndarray, tol_s: float = 1e-10
 
 
 @numba.njit(cache=True)
-def rdr2geo_point(t, r, target_h, tnodes, coeffs, centres, scales, dpoly, dref, wavelength, side, p, v, a):
-    """ECEF (x, y, z) seen at time t, range r, geodetic height target_h (p, v, a: 3-element scratch)."""
-    evaluate(tnodes, coeffs, centres, scales, t, p, v, a)
+def zero_doppler_frame(p, v, side):
+    """|v|, the unit velocity, |up| and "up" (the position orthogonal to the velocity, unit), and
+    the unit cross-track direction on the looking side (side +1 right, -1 left)."""
     vn = math.sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2])
     vh0, vh1, vh2 = v[0] / vn, v[1] / vn, v[2] / vn
-    # "up" orthogonal to the velocity, and the cross-track direction on the looking side
     pv = p[0] * vh0 + p[1] * vh1 + p[2] * vh2
     ux, uy, uz = p[0] - pv * vh0, p[1] - pv * vh1, p[2] - pv * vh2
     un = math.sqrt(ux * ux + uy * uy + uz * uz)
@@ -121,6 +120,14 @@ def rdr2geo_point(t, r, target_h, tnodes, coeffs, centres, scales, dpoly, dref, 
     cx = side * (vh1 * uz - vh2 * uy)
     cy = side * (vh2 * ux - vh0 * uz)
     cz = side * (vh0 * uy - vh1 * ux)
+    return vn, vh0, vh1, vh2, un, ux, uy, uz, cx, cy, cz
+
+
+@numba.njit(cache=True)
+def rdr2geo_point(t, r, target_h, tnodes, coeffs, centres, scales, dpoly, dref, wavelength, side, p, v, a):
+    """ECEF (x, y, z) seen at time t, range r, geodetic height target_h (p, v, a: 3-element scratch)."""
+    evaluate(tnodes, coeffs, centres, scales, t, p, v, a)
+    vn, vh0, vh1, vh2, un, ux, uy, uz, cx, cy, cz = zero_doppler_frame(p, v, side)
     # look vector on the Doppler cone: along-track cosine alpha
     alpha = _doppler_factor(dpoly, dref, wavelength, r) / vn
     beta = math.sqrt(max(0.0, 1.0 - alpha * alpha))

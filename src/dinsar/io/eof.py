@@ -29,7 +29,8 @@ class OrbitFile:
     created: np.datetime64
 
 
-def _stamp(s: str) -> np.datetime64:
+def stamp(s: str) -> np.datetime64:
+    """A compact UTC stamp YYYYMMDDTHHMMSS (orbit and product names) as datetime64[ns]."""
     return np.datetime64(f"{s[:4]}-{s[4:6]}-{s[6:8]}T{s[9:11]}:{s[11:13]}:{s[13:15]}", "ns")
 
 
@@ -40,7 +41,7 @@ def describe(path: str | Path) -> OrbitFile | None:
     if not m:
         return None
     return OrbitFile(
-        path, m["mission"], m["kind"], _stamp(m["start"]), _stamp(m["stop"]), _stamp(m["created"])
+        path, m["mission"], m["kind"], stamp(m["start"]), stamp(m["stop"]), stamp(m["created"])
     )
 
 

@@ -65,38 +65,11 @@ def _lookup(table, x, half):
 
 @numba.njit(parallel=True, cache=True)
 def _resample(src, line0, col0, y, x, doppler_cycles_per_line, out, half, table):
-    ny, nx = src.shape
     for i in numba.prange(y.shape[0]):
         wa = np.empty(2 * half)
         wr = np.empty(2 * half)
         for j in range(y.shape[1]):
-            yy = y[i, j] - line0
-            xx = x[i, j] - col0
-            if not (yy == yy) or not (xx == xx):
-                out[i, j] = np.nan
-                continue
-            iy = int(math.floor(yy)) - half + 1
-            ix = int(math.floor(xx)) - half + 1
-            if iy < 0 or ix < 0 or iy + 2 * half > ny or ix + 2 * half > nx:
-                out[i, j] = 0.0
-                continue
-            sa = 0.0
-            sr = 0.0
-            for k in range(2 * half):
-                wa[k] = _lookup(table, yy - (iy + k), half)
-                wr[k] = _lookup(table, xx - (ix + k), half)
-                sa += wa[k]
-                sr += wr[k]
-            acc = 0.0 + 0.0j
-            for k in range(2 * half):
-                row = 0.0 + 0.0j
-                for m in range(2 * half):
-                    row += src[iy + k, ix + m] * wr[m]
-                if doppler_cycles_per_line != 0.0:
-                    ang = -2.0 * math.pi * doppler_cycles_per_line * ((iy + k) - yy)
-                    row *= complex(math.cos(ang), math.sin(ang))
-                acc += row * wa[k]
-            out[i, j] = acc / (sa * sr)
+            out[i, j] = _point(src, y[i, j] - line0, x[i, j] - col0, doppler_cycles_per_line, half, table, wa, wr)
 
 
 BLOCK = 8  # output lines sharing one range interpolation per column
