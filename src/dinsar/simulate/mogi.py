@@ -31,7 +31,7 @@ class Mogi:
 def enu_to_ecef(lon: np.ndarray, lat: np.ndarray, enu: np.ndarray) -> np.ndarray:
     """Rotate local east/north/up vectors at lon/lat (degrees) into ECEF components."""
     lo, la = np.radians(lon), np.radians(lat)
-    e = np.stack([-np.sin(lo), np.cos(lo), np.zeros_like(lo)], -1)
-    n = np.stack([-np.sin(la) * np.cos(lo), -np.sin(la) * np.sin(lo), np.cos(la)], -1)
-    u = np.stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)], -1)
-    return enu[..., :1] * e + enu[..., 1:2] * n + enu[..., 2:3] * u
+    sl, cl, sa, ca = np.sin(lo), np.cos(lo), np.sin(la), np.cos(la)
+    e, n, u = enu[..., 0], enu[..., 1], enu[..., 2]
+    horizontal = ca * u - sa * n  # the east-west plane's outward part
+    return np.stack([horizontal * cl - sl * e, horizontal * sl + cl * e, ca * n + sa * u], -1)

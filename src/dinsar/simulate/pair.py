@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,7 +33,7 @@ from dinsar.simulate.dem import SUMMIT_LON_LAT
 from dinsar.simulate.mogi import Mogi, enu_to_ecef
 from dinsar.simulate.orbit import CircularOrbit
 from dinsar.simulate.safe_writer import SwathImage, absolute_orbit, product_name, relative_orbit
-from dinsar.simulate.synthesis import power_gain, splat
+from dinsar.simulate.synthesis import convolve_grid, power_gain, splat
 
 log = logging.getLogger(__name__)
 
@@ -242,7 +243,7 @@ class Scene:
         quantities as lists, one per slave)."""
         m = self.master
         ll, cc = np.meshgrid(lines.astype(np.float64), cols.astype(np.float64), indexing="ij")
-        t_m = m.first_line_s + ll * m.ati
+        t_m = m.first_line_s + lines.astype(np.float64)[:, None] * m.ati  # one time per line
         r_m = (m.near_range_time_s + cc / m.fs) * C / 2
         lon, lat, h, x, ok = sg.ground_on_surface(m.orbit, t_m, r_m, self.dem, lon0, lat0)
         # local incidence: surface normal from the DEM's gradient, against the direction to the sensor
@@ -251,10 +252,10 @@ class Scene:
         dzdx = (self.dem(lon + e, lat) - self.dem(lon - e, lat)) / (2 * e * metres_per_deg_lon)
         dzdy = (self.dem(lon, lat + e) - self.dem(lon, lat - e)) / (2 * e * 110_574.0)
         normal = enu_to_ecef(lon, lat, np.stack([-dzdx, -dzdy, np.ones_like(dzdx)], -1))
-        normal /= np.linalg.norm(normal, axis=-1, keepdims=True)
+        normal /= sg.norm3(normal)[..., None]
         to_sat = m.orbit.position(t_m) - x
-        r_check = np.linalg.norm(to_sat, axis=-1)
-        cos_loc = np.sum(to_sat * normal, -1) / r_check
+        r_check = sg.norm3(to_sat)
+        cos_loc = sg.dot3(to_sat, normal) / r_check
         theta_loc = np.arccos(np.clip(cos_loc, -1, 1))
         intensity = np.cos(theta_loc) / np.sin(np.clip(theta_loc, np.radians(5), None)) / self.flat_cot
         # a pixel-based scene cannot hold layover: unresolved scatterers return nothing
@@ -267,9 +268,8 @@ class Scene:
             # deformation since the master's date, and the slave's view of the moved ground
             u = enu_to_ecef(lon, lat, mogi.enu(lon, lat))
             xs = x + u
-            t_s, r_s = sg.zero_doppler(s.orbit, xs, t_m + (s.first_line_s - m.first_line_s))
-            sat_s = s.orbit.position(t_s)
-            los_s = (sat_s - xs) / np.linalg.norm(sat_s - xs, axis=-1, keepdims=True)
+            t_s, r_s, sat_s = sg.zero_doppler(s.orbit, xs, t_m + (s.first_line_s - m.first_line_s))
+            los_s = (sat_s - xs) / r_s[..., None]
             phase_s = np.mod(-4 * np.pi * r_s / WAVELENGTH_M, 2 * np.pi)
             if self.aps is not None:  # one screen per date; the master's is the reference (zero)
                 aps = _bilinear_grid(self.aps[k], ll, cc, self.cfg.size, self.margin)
@@ -277,7 +277,7 @@ class Scene:
                 out["aps"].append(aps)
             out["line_s"].append((t_s - s.first_line_s) / s.ati + dl)
             out["col_s"].append((2 * r_s / C - s.near_range_time_s) * s.fs + dc)
-            out["d_los"].append(np.sum(u * los_s, -1))  # toward the slave satellite, metres
+            out["d_los"].append(sg.dot3(u, los_s))  # toward the slave satellite, metres
             out["phase_s"].append(phase_s)
             out["t_s"].append(t_s)
             out["r_s"].append(r_s)
@@ -464,9 +464,35 @@ def _cint16(z: np.ndarray) -> np.ndarray:
     return np.clip(np.round(z.real), -32768, 32767) + 1j * np.clip(np.round(z.imag), -32768, 32767)
 
 
+class _Rolling:
+    """The output lines a run of scatterer blocks is still adding to. Each scatterer is computed once:
+    block [a, e) adds to lines [a - margin, e + margin); lines below e - margin are then final."""
+
+    def __init__(self, keys, cols: int, margin: int):
+        self.cols, self.margin = cols, margin
+        self.first = -2 * margin
+        self.acc = {k: np.zeros((0, cols), dtype=np.complex128) for k in keys}
+
+    def extend(self, a: int, e: int) -> int:
+        """Make room for scatterer lines a..e-1; returns the first output line of the buffers."""
+        lo, hi = a - self.margin, e + self.margin
+        for k, old in self.acc.items():
+            new = np.zeros((hi - lo, self.cols), dtype=np.complex128)
+            keep = old[lo - self.first:]
+            new[:len(keep)] = keep
+            self.acc[k] = new
+        self.first = lo
+        return lo
+
+    def final(self, e: int, lines: int):
+        """(first, n, {key: lines}) that no later scatterer block reaches."""
+        lo, hi = max(self.first, 0), min(e - self.margin, lines)
+        return lo, max(0, hi - lo), {k: v[lo - self.first:hi - self.first] for k, v in self.acc.items()}
+
+
 def _synthesise(scene: Scene, out: Path, truth_dirs: list[Path]) -> dict:
     """Write the measurement TIFFs (master and each slave, VV and VH) and each slave's truth rasters
-    (into truth_dirs[k]) by blocks of lines."""
+    (into truth_dirs[k]) by blocks of scatterer lines, each computed once."""
     cfg = scene.cfg
     lines, cols = cfg.size
     m = scene.margin
@@ -474,10 +500,13 @@ def _synthesise(scene: Scene, out: Path, truth_dirs: list[Path]) -> dict:
     noise_power = gain / 10 ** (cfg.snr_db / 10) if cfg.snr_db is not None else 0.0
     gamma = float(cfg.coherence)
     coherence = gamma / (1.0 + noise_power / gain)
-    block_lines = max(16, BLOCK_SCATTERERS // (cols + 2 * m))
+    block_lines = max(8, BLOCK_SCATTERERS // (cols + 2 * m))
     sc_cols = np.arange(-m, cols + m)
     n_slaves = len(scene.slaves)
     keys = ["master_vv", "master_vh"] + [f"slave{k}_{pol}" for k in range(n_slaves) for pol in ("vv", "vh")]
+    noise_stream = {"master_vv": 5, "master_vh": 7}
+    noise_stream.update({f"slave{k}_{pol}": _streams(k)[f"noise_{pol}"] for k in range(n_slaves)
+                         for pol in ("vv", "vh")})
     tiffs = {k: out / f"{k}.tiff" for k in keys}
     cint = dict(driver="GTiff", height=lines, width=cols, count=1, dtype="complex_int16", tiled=False,
                 blockysize=1)
@@ -492,54 +521,46 @@ def _synthesise(scene: Scene, out: Path, truth_dirs: list[Path]) -> dict:
     stats = [{"los_min_m": np.inf, "los_max_m": -np.inf, "unresolved_pixels": 0} for _ in range(n_slaves)]
     range_check = 0.0
     prev, prev_lines = None, None
+    rolling = _Rolling(keys, cols, m)
     try:
-        for first in range(0, lines, block_lines):
-            n = min(block_lines, lines - first)
-            sc_lines = np.arange(first - m, first + n + m)
+        for a in range(-m, lines + m, block_lines):
+            e = min(a + block_lines, lines + m)
+            sc_lines = np.arange(a, e)
             if prev is None:
                 t = scene.master.first_line_s + sc_lines[:, None] * scene.master.ati + 0 * sc_cols[None, :]
                 r = (scene.master.near_range_time_s + sc_cols[None, :] / scene.master.fs) * C / 2 + 0 * t
                 mean_h = float(np.nanmean(scene.dem.grid))
                 guess = sg.ground_point(scene.master.orbit, t, r, np.full(t.shape, mean_h), iterations=1)
                 lon0, lat0, _ = sg.to_geodetic(guess)
-            else:  # the previous block's solution where the blocks overlap, extrapolated beyond
+            else:  # the previous block's last lines, extrapolated
                 lon0, lat0 = _guess_from(prev_lines, prev["lon"], prev["lat"], sc_lines)
-            b = scene.block(sc_lines, sc_cols, lon0, lat0)
+            b = _block_in_threads(scene, sc_lines, sc_cols, lon0, lat0)
             prev, prev_lines = b, sc_lines
             range_check = max(range_check, float(np.nanmax(np.abs(b["r_check"] - b["r_m"])[b["ok"]], initial=0.0)))
-            ll, cc = np.meshgrid(sc_lines.astype(float), sc_cols.astype(float), indexing="ij")
-            sig = _per_line_normals(cfg.seed, 1, sc_lines, len(sc_cols))
-            amp = np.sqrt(b["intensity"])
             g = _coherence_map(cfg, b["lon"], b["lat"])
-            vh_scale = amp * 10 ** (-8 / 20)  # cross-polarised: ~8 dB weaker, independent speckle
-            # each slave: gamma·(master's field) + sqrt(1 - gamma²)·(its own change): coherence gamma
-            # with the master, gamma² between two slaves
-            values = {  # image: (scatterer values, their lines, their columns, thermal noise stream)
-                "master_vv": (amp * sig * np.exp(1j * b["phase_m"]), ll, cc, 5),
-                "master_vh": (vh_scale * _per_line_normals(cfg.seed, 3, sc_lines, len(sc_cols)), ll, cc, 7),
-            }
-            for k in range(n_slaves):
-                st = _streams(k)
-                nu = _per_line_normals(cfg.seed, st["change"], sc_lines, len(sc_cols))
-                pos = (b["line_s"][k], b["col_s"][k])
-                values[f"slave{k}_vv"] = (amp * (g * sig + np.sqrt(1 - g**2) * nu)
-                                          * np.exp(1j * b["phase_s"][k]), *pos, st["noise_vv"])
-                values[f"slave{k}_vh"] = (vh_scale * _per_line_normals(cfg.seed, st["vh"], sc_lines, len(sc_cols)),
-                                          *pos, st["noise_vh"])
-            window = ((first, first + n), (0, cols))
-            for key, (vals, lp, cp, stream) in values.items():
-                img = splat(vals.ravel(), lp.ravel(), cp.ravel(), first, n, cols, BANDWIDTH_AZ, BANDWIDTH_RG)
-                if noise_power > 0:
-                    img += np.sqrt(noise_power) * _per_line_normals(cfg.seed, stream, np.arange(first, first + n),
-                                                                    cols)
-                w[key].write(_cint16(DN_SCALE * img), 1, window=window)
-            inner = (slice(m, m + n), slice(m, m + cols))
+            first = rolling.extend(a, e)
+            _add_block(scene, b, g, sc_lines, rolling.acc, first)
+            first_out, n, done = rolling.final(e, lines)
+            if n:
+                window = ((first_out, first_out + n), (0, cols))
+                for key, img in done.items():
+                    if noise_power > 0:
+                        img = img + np.sqrt(noise_power) * _per_line_normals(
+                            cfg.seed, noise_stream[key], np.arange(first_out, first_out + n), cols)
+                    w[key].write(_cint16(DN_SCALE * img), 1, window=window)
+            # truth on the master pixels of this block
+            rows = slice(max(0, -a), min(e, lines) - a)
+            if rows.stop <= rows.start:
+                continue
+            window = ((a + rows.start, a + rows.stop), (0, cols))
+            inner = (rows, slice(m, m + cols))
+            ll, cc = np.meshgrid(sc_lines[rows].astype(float), np.arange(cols, dtype=float), indexing="ij")
             ok = b["ok"][inner]
             for k in range(n_slaves):
                 stats[k]["unresolved_pixels"] += int((~ok).sum())
                 d = np.where(ok, b["d_los"][k][inner], np.nan)
                 phase = -4 * np.pi * d / WAVELENGTH_M
-                offsets = np.stack([b["line_s"][k][inner] - ll[inner], b["col_s"][k][inner] - cc[inner]])
+                offsets = np.stack([b["line_s"][k][inner] - ll, b["col_s"][k][inner] - cc])
                 offsets = np.where(ok, offsets, np.nan)
                 tw[k]["los_displacement.tif"].write(d.astype(np.float32), 1, window=window)
                 tw[k]["offsets.tif"].write(offsets.astype(np.float32), window=window)
@@ -558,6 +579,50 @@ def _synthesise(scene: Scene, out: Path, truth_dirs: list[Path]) -> dict:
     for st in stats:
         st.update(range_check_max_m=range_check, expected_coherence=coherence, truth_files=TRUTH_FILES)
     return {"tiffs": tiffs, "stats": stats}
+
+
+def _block_in_threads(scene: Scene, sc_lines, sc_cols, lon0, lat0, parts: int | None = None) -> dict:
+    """Scene.block on column strips in threads (numpy releases the GIL in its array loops), joined."""
+    parts = parts or min(os.cpu_count() or 1, 4)
+    if parts == 1 or len(sc_cols) < 256 * parts:
+        return scene.block(sc_lines, sc_cols, lon0, lat0)
+    edges = np.linspace(0, len(sc_cols), parts + 1).round().astype(int)
+    strips = [slice(a, b) for a, b in zip(edges[:-1], edges[1:], strict=True)]
+    with ThreadPoolExecutor(parts) as pool:
+        done = list(pool.map(lambda c: scene.block(sc_lines, sc_cols[c], lon0[:, c], lat0[:, c]), strips))
+    return {k: ([np.concatenate([d[k][i] for d in done], axis=1) for i in range(len(v))] if isinstance(v, list)
+                else np.concatenate([d[k] for d in done], axis=1)) for k, v in done[0].items()}
+
+
+def _add_block(scene: Scene, b: dict, g: np.ndarray, sc_lines: np.ndarray, acc: dict, first: int) -> None:
+    """Add one block of scatterers (master lines sc_lines, all columns and the margin) to every image.
+
+    The master's scatterers sit on its pixel grid: a separable convolution. Each slave's VV scatterers
+    sit where the slave sees them: the 2-D splat. VH is independent speckle ~8 dB below VV on each
+    image's own grid (nothing interferometric; it is there to be pruned)."""
+    cfg, m = scene.cfg, scene.margin
+    cols = cfg.size[1]
+    a = int(sc_lines[0])
+    width = b["lon"].shape[1]
+    sig = _per_line_normals(cfg.seed, 1, sc_lines, width)
+    amp = np.sqrt(b["intensity"])
+    vh_scale = amp * 10 ** (-8 / 20)
+
+    def grid(key, values):
+        convolve_grid(values, a, m, first, acc[key], BANDWIDTH_AZ, BANDWIDTH_RG)
+
+    grid("master_vv", amp * sig * np.exp(1j * b["phase_m"]))
+    grid("master_vh", vh_scale * _per_line_normals(cfg.seed, 3, sc_lines, width))
+    # each slave: gamma·(master's field) + sqrt(1 - gamma²)·(its own change): coherence gamma with the
+    # master, gamma² between two slaves
+    for k in range(len(scene.slaves)):
+        st = _streams(k)
+        nu = _per_line_normals(cfg.seed, st["change"], sc_lines, width)
+        values = amp * (g * sig + np.sqrt(1 - g**2) * nu) * np.exp(1j * b["phase_s"][k])
+        key = f"slave{k}_vv"
+        splat(values.ravel(), b["line_s"][k].ravel(), b["col_s"][k].ravel(), first, acc[key].shape[0], cols,
+              BANDWIDTH_AZ, BANDWIDTH_RG, out=acc[key])
+        grid(f"slave{k}_vh", vh_scale * _per_line_normals(cfg.seed, st["vh"], sc_lines, width))
 
 
 def _coherence_map(cfg: PairConfig, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:

@@ -72,7 +72,21 @@ def _lookup(table, x, half):
 
 
 @numba.njit(parallel=True, cache=True)
-def _splat(values, line_pos, col_pos, first_line, out, table_az, table_rg, half):
+def _range_weights(col_pos, table_rg, half):
+    """Each scatterer's first column and its 2·half + 2 range weights (computed once, not per line)."""
+    n = col_pos.shape[0]
+    width = 2 * half + 2
+    c0 = np.empty(n, dtype=np.int64)
+    wr = np.empty((n, width), dtype=np.float64)
+    for k in numba.prange(n):
+        c0[k] = int(math.floor(col_pos[k])) - half
+        for j in range(width):
+            wr[k, j] = _lookup(table_rg, c0[k] + j - col_pos[k], half)
+    return c0, wr
+
+
+@numba.njit(parallel=True, cache=True)
+def _splat(values, line_pos, c0, wr, first_line, out, table_az, half):
     """out[l, c] += Σ_k values[k] h_az(l + first_line - line_pos[k]) h_rg(c - col_pos[k]).
 
     Parallel over output lines: each thread owns its lines, so there are no write races;
@@ -80,6 +94,7 @@ def _splat(values, line_pos, col_pos, first_line, out, table_az, table_rg, half)
     """
     n_out, n_cols = out.shape
     n = values.shape[0]
+    width = wr.shape[1]
     for i in numba.prange(n_out):
         line = first_line + i
         lo = np.searchsorted(line_pos, line - half - 1.0)
@@ -89,9 +104,10 @@ def _splat(values, line_pos, col_pos, first_line, out, table_az, table_rg, half)
             if wa == 0.0:
                 continue
             v = values[k] * wa
-            c0 = int(math.floor(col_pos[k])) - half
-            for c in range(max(0, c0), min(n_cols, c0 + 2 * half + 2)):
-                out[i, c] += v * _lookup(table_rg, c - col_pos[k], half)
+            j0 = max(0, -c0[k])
+            j1 = min(width, n_cols - c0[k])
+            for j in range(j0, j1):
+                out[i, c0[k] + j] += v * wr[k, j]
 
 
 _TABLES: dict[float, np.ndarray] = {}
@@ -104,14 +120,63 @@ def _table(bandwidth: float) -> np.ndarray:
 
 
 def splat(values: np.ndarray, line_pos: np.ndarray, col_pos: np.ndarray, first_line: int, n_lines: int,
-          n_cols: int, bandwidth_az: float, bandwidth_rg: float) -> np.ndarray:
-    """complex128 (n_lines, n_cols): the scatterers' field on output lines first_line.. ."""
+          n_cols: int, bandwidth_az: float, bandwidth_rg: float, out: np.ndarray | None = None) -> np.ndarray:
+    """complex128 (n_lines, n_cols): the scatterers' field on output lines first_line.. (added to `out`
+    when given, so that a scene can be built from consecutive blocks of scatterers)."""
     order = np.argsort(line_pos, kind="stable")
-    out = np.zeros((n_lines, n_cols), dtype=np.complex128)
+    if out is None:
+        out = np.zeros((n_lines, n_cols), dtype=np.complex128)
+    c0, wr = _range_weights(np.ascontiguousarray(col_pos[order], dtype=np.float64), _table(bandwidth_rg), HALF)
     _splat(np.ascontiguousarray(values[order], dtype=np.complex128),
-           np.ascontiguousarray(line_pos[order], dtype=np.float64),
-           np.ascontiguousarray(col_pos[order], dtype=np.float64), first_line, out,
-           _table(bandwidth_az), _table(bandwidth_rg), HALF)
+           np.ascontiguousarray(line_pos[order], dtype=np.float64), c0, wr, first_line, out,
+           _table(bandwidth_az), HALF)
+    return out
+
+
+def _integer_taps(bandwidth: float) -> np.ndarray:
+    """response(k) for k = -(HALF + 1) .. HALF + 1: the table's own nodes, so identical to splat's weights."""
+    k = np.arange(-(HALF + 1), HALF + 2)
+    return _table(bandwidth)[np.round((k + HALF + 1) / TABLE_STEP).astype(np.int64)].copy()
+
+
+@numba.njit(parallel=True, cache=True)
+def _range_pass(values, col_offset, n_cols, taps):
+    n_rows, n_v = values.shape
+    half1 = (taps.shape[0] - 1) // 2
+    tmp = np.zeros((n_rows, n_cols), dtype=np.complex128)
+    for i in numba.prange(n_rows):
+        for c in range(n_cols):
+            acc = 0j
+            for t in range(taps.shape[0]):
+                j = c - (t - half1) + col_offset
+                if 0 <= j < n_v:
+                    acc += values[i, j] * taps[t]
+            tmp[i, c] = acc
+    return tmp
+
+
+@numba.njit(parallel=True, cache=True)
+def _azimuth_pass(tmp, first_row, first_line, out, taps):
+    n_out, n_cols = out.shape
+    half1 = (taps.shape[0] - 1) // 2
+    for i in numba.prange(n_out):
+        for t in range(taps.shape[0]):
+            r = first_line + i - (t - half1) - first_row
+            if 0 <= r < tmp.shape[0]:
+                w = taps[t]
+                for c in range(n_cols):
+                    out[i, c] += tmp[r, c] * w
+
+
+def convolve_grid(values: np.ndarray, first_row: int, col_offset: int, first_line: int, out: np.ndarray,
+                  bandwidth_az: float, bandwidth_rg: float) -> np.ndarray:
+    """splat() for scatterers on the integer grid: values[i, j] sits at line first_row + i, column
+    j - col_offset. The response is separable, so two 1-D passes (2·19 taps) replace the 19×19 splat;
+    the weights are the same table nodes, so the result equals splat's to rounding. Adds into `out`
+    (output lines first_line..)."""
+    tmp = _range_pass(np.ascontiguousarray(values, dtype=np.complex128), col_offset, out.shape[1],
+                      _integer_taps(bandwidth_rg))
+    _azimuth_pass(tmp, first_row, first_line, out, _integer_taps(bandwidth_az))
     return out
 
 
