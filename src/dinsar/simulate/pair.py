@@ -508,9 +508,12 @@ def _synthesise(scene: Scene, out: Path, truth_dirs: list[Path]) -> dict:
     noise_stream.update({f"slave{k}_{pol}": _streams(k)[f"noise_{pol}"] for k in range(n_slaves)
                          for pol in ("vv", "vh")})
     tiffs = {k: out / f"{k}.tiff" for k in keys}
+    # measurement: striped CInt16 as in real products (BigTIFF only past 4 GiB)
     cint = dict(driver="GTiff", height=lines, width=cols, count=1, dtype="complex_int16", tiled=False,
-                blockysize=1)
-    prof = raster.geotiff_profile(lines, cols, np.float32)
+                blockysize=1, BIGTIFF="IF_SAFER")
+    # truth: smooth fields, compressed losslessly (at full size they would be ~28 GB raw)
+    prof = raster.geotiff_profile(lines, cols, np.float32, compress="zstd", zstd_level=1, predictor=3,
+                                  num_threads=2)
     w = {k: rasterio.open(p, "w", **cint) for k, p in tiffs.items()}
     tw = []
     for truth in truth_dirs:
