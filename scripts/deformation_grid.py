@@ -7,5 +7,6 @@ with to_file(snakemake.log[0]):  # noqa: F821
     o = sm.params.opts
     interferometry.deformation_grid(sm.input.master, sm.input.slave, sm.input.xyz, sm.output.grid, sm.output.stats,
                                     polarisation=sm.params.pol, step=o["step"], window=o["window"],
-                                    degree=o["degree"], min_peak=o["min_peak"], orbits=sm.params.orbits,
+                                    degree=o["degree"], min_peak=o["min_peak"], max_windows=o["max_windows"],
+                                    orbits=sm.params.orbits,
                                     dst_png=sm.output.png, threads=sm.threads)

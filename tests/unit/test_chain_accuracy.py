@@ -54,6 +54,13 @@ def test_offsets_recover_the_misregistration(tmp_path):
     rms_col = np.sqrt(np.mean((rc - (b[0] + b[1] * ll + b[2] * cc)) ** 2))
     assert rms_line < 0.01 and rms_col < 0.01
     assert stats["kept"] >= 0.9 * stats["inside"]
+    # a window budget: a coarser step, at most that many windows, the same residual within 0.02 px
+    m, s = (next((tmp_path / d).glob("*.SAFE")) for d in ("master", "slave"))
+    chain.deformation_grid(m, s, g / "xyz.tif", g / "g64.tif", g / "g64.json", max_windows=64, threads=2)
+    few = json.loads((g / "g64.json").read_text())
+    assert 36 <= few["nodes"] <= 64 and few["step"] > 64
+    fl, fc = Residual.from_json(few["residual"])(ll, cc)
+    assert np.sqrt(np.mean((fl - rl) ** 2)) < 0.02 and np.sqrt(np.mean((fc - rc) ** 2)) < 0.02
 
 
 def test_noise_free_mogi_pair_to_the_millimetre(tmp_path):

@@ -585,9 +585,12 @@ def _synthesise(scene: Scene, out: Path, truth_dirs: list[Path]) -> dict:
 
 
 def _block_in_threads(scene: Scene, sc_lines, sc_cols, lon0, lat0, parts: int | None = None) -> dict:
-    """Scene.block on column strips in threads (numpy releases the GIL in its array loops), joined."""
-    parts = parts or min(os.cpu_count() or 1, 4)
-    if parts == 1 or len(sc_cols) < 256 * parts:
+    """Scene.block on column strips in threads (numpy releases the GIL in its array loops), joined;
+    as many strips as the step's threads (numba's setting, which the rule's `threads` sets)."""
+    import numba
+
+    parts = parts or min(numba.get_num_threads(), 8)
+    if parts == 1 or len(sc_cols) < 64 * parts:
         return scene.block(sc_lines, sc_cols, lon0, lat0)
     edges = np.linspace(0, len(sc_cols), parts + 1).round().astype(int)
     strips = [slice(a, b) for a, b in zip(edges[:-1], edges[1:], strict=True)]

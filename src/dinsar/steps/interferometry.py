@@ -46,8 +46,12 @@ def open_pair(master_safe, slave_safe, polarisation: str, orbits=None):
 
 def deformation_grid(master_safe, slave_safe, xyz_tif, dst_grid, dst_json, polarisation: str = "VV",
                      step: int = 64, window: int = 64, degree: int = 1, min_peak: float = 0.2,
-                     orbits=None, dst_png=None, threads: int = 1) -> Path:
+                     orbits=None, dst_png=None, max_windows: int = 1024, threads: int = 1) -> Path:
     """Slave -> master offsets on a grid of `step` pixels: geometry (orbits + DEM) + correlation.
+
+    The correlations only fit a low-degree residual to the geometric offsets, so their number is
+    capped: a large image takes a coarser step, giving at most `max_windows` windows (a full-size
+    StripMap image would otherwise need ~250 000 at 64 px).
 
     grid.tif bands: line offset, column offset (slave - master) at the nodes, nodes at
     line/col = window/2 + k·step (tags GRID_STEP, GRID_FIRST); grid.json: windows kept,
@@ -57,6 +61,7 @@ def deformation_grid(master_safe, slave_safe, xyz_tif, dst_grid, dst_json, polar
     m, s = open_pair(master_safe, slave_safe, polarisation, orbits)
     lines, cols = m.shape
     half = window // 2
+    step = max(step, int(np.ceil(np.sqrt(max(lines - window, 1) * max(cols - window, 1) / max_windows))))
     node_l = np.arange(half, lines - half, step)
     node_c = np.arange(half, cols - half, step)
     if node_l.size < 2 or node_c.size < 2:
