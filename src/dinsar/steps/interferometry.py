@@ -46,7 +46,7 @@ def open_pair(master_safe, slave_safe, polarisation: str, orbits=None):
 
 def deformation_grid(master_safe, slave_safe, xyz_tif, dst_grid, dst_json, polarisation: str = "VV",
                      step: int = 64, window: int = 64, degree: int = 1, min_peak: float = 0.2,
-                     orbits=None, dst_png=None, max_windows: int = 1024, threads: int = 1) -> Path:
+                     orbits=None, dst_png=None, max_windows: int = 256, threads: int = 1) -> Path:
     """Slave -> master offsets on a grid of `step` pixels: geometry (orbits + DEM) + correlation.
 
     The correlations only fit a low-degree residual to the geometric offsets, so their number is
@@ -61,7 +61,9 @@ def deformation_grid(master_safe, slave_safe, xyz_tif, dst_grid, dst_json, polar
     m, s = open_pair(master_safe, slave_safe, polarisation, orbits)
     lines, cols = m.shape
     half = window // 2
-    step = max(step, int(np.ceil(np.sqrt(max(lines - window, 1) * max(cols - window, 1) / max_windows))))
+    step = max(step, int(np.sqrt(max(lines - window, 1) * max(cols - window, 1) / max_windows)))
+    while -(-(lines - window) // step) * -(-(cols - window) // step) > max_windows:
+        step += 1
     node_l = np.arange(half, lines - half, step)
     node_c = np.arange(half, cols - half, step)
     if node_l.size < 2 or node_c.size < 2:
