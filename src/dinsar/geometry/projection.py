@@ -124,14 +124,17 @@ def _ground(t_arr, r_arr, tnodes, coeffs, centres, scales, dpoly, dref, waveleng
             h_min, h_max, h_start, tol, out_xyz, out_h):
     """Rows in parallel. A row is one azimuth time: the sensor state is evaluated once, and each
     pixel's ground point is found on its range circle (the look angle θ) by secant steps on
-    f(θ) = geodetic height - DEM height, from its neighbour's θ; pixels where that does not
-    settle take the general solver (_solve_pixel)."""
+    f(θ) = geodetic height - DEM height, started from its neighbours' θ extrapolated, with the
+    neighbour's last slope df/dθ for the first step (on a smooth DEM facet one or two evaluations
+    settle a pixel); pixels where that does not settle take the general solver (_solve_pixel)."""
     for row in numba.prange(t_arr.shape[0]):
         p = np.empty(3)
         v = np.empty(3)
         a = np.empty(3)
         guess = h_start
         theta_prev = np.nan
+        dtheta_prev = 0.0  # θ step between the last two solved pixels
+        slope_prev = np.nan  # df/dθ at the last solved pixel
         t_row = t_arr[row, 0]
         evaluate(tnodes, coeffs, centres, scales, t_row, p, v, a)
         vn, vh0, vh1, vh2, _, ux, uy, uz, cx, cy, cz = zero_doppler_frame(p, v, 1.0)  # right-looking
@@ -143,7 +146,7 @@ def _ground(t_arr, r_arr, tnodes, coeffs, centres, scales, dpoly, dref, waveleng
             if t == t_row and theta_prev == theta_prev:
                 alpha = _doppler_factor(dpoly, dref, wavelength, r) / vn
                 beta = math.sqrt(max(0.0, 1.0 - alpha * alpha))
-                th0 = th_old = theta_prev
+                th0 = th_old = theta_prev + dtheta_prev
                 f0 = np.nan
                 for it in range(10):
                     ct, st = math.cos(th0), math.sin(th0)
@@ -155,16 +158,19 @@ def _ground(t_arr, r_arr, tnodes, coeffs, centres, scales, dpoly, dref, waveleng
                     f = hg - d
                     if not (f == f):
                         break
+                    if it > 0 and f != f0:
+                        slope_prev = (f - f0) / (th0 - th_old)
                     if abs(f) < tol:
                         h, done = hg, True
+                        dtheta_prev = th0 - theta_prev
                         theta_prev = th0
                         break
                     if it == 0:
-                        th1 = th0 + 1e-6
+                        th1 = th0 - f / slope_prev if slope_prev == slope_prev and slope_prev != 0 else th0 + 1e-6
                     elif f == f0:
                         break
                     else:
-                        th1 = th0 - f * (th0 - th_old) / (f - f0)
+                        th1 = th0 - f / slope_prev
                     th_old, f0, th0 = th0, f, th1
             if not done:
                 x, y, z, h, done = _solve_pixel(t, r, guess, tnodes, coeffs, centres, scales, dpoly, dref, wavelength,
@@ -174,6 +180,8 @@ def _ground(t_arr, r_arr, tnodes, coeffs, centres, scales, dpoly, dref, waveleng
                 if done:  # the look angle of the solution: the next pixel's start
                     dxp, dyp, dzp = x - px, y - py, z - pz
                     theta_prev = math.atan2(dxp * cx + dyp * cy + dzp * cz, -(dxp * ux + dyp * uy + dzp * uz))
+                dtheta_prev = 0.0
+                slope_prev = np.nan
             if done:
                 out_xyz[row, col, 0], out_xyz[row, col, 1], out_xyz[row, col, 2] = x, y, z
                 out_h[row, col] = h
@@ -185,7 +193,7 @@ def _ground(t_arr, r_arr, tnodes, coeffs, centres, scales, dpoly, dref, waveleng
 
 
 def radar_to_ground(dem: Dem, orbit: Orbit, grid: RadarGrid, line: np.ndarray, col: np.ndarray,
-                    tol_m: float = 0.01, max_iter: int = 12):
+                    tol_m: float = 0.001, max_iter: int = 12):
     """Ground point seen at (line, col): ECEF xyz (n, 3), ellipsoidal height, and a resolved flag.
 
     Solves DEM(lon, lat of rdr2geo(line, col, h)) = h per pixel in one numba kernel for
@@ -210,7 +218,7 @@ def radar_to_ground(dem: Dem, orbit: Orbit, grid: RadarGrid, line: np.ndarray, c
 
 
 def _radar_to_ground_any_crs(dem: Dem, orbit: Orbit, grid: RadarGrid, line: np.ndarray, col: np.ndarray,
-                             tol_m: float = 0.01, max_iter: int = 12):
+                             tol_m: float = 0.001, max_iter: int = 12):
     """Ground point seen at (line, col): ECEF xyz (n, 3), ellipsoidal height, and a resolved flag.
 
     Solves g(h) = DEM(lon, lat of rdr2geo(line, col, h)) - h = 0 by the secant method,
