@@ -64,7 +64,10 @@ def _geo2rdr(xyz, tnodes, coeffs, centres, scales, t0, dpoly, dref, wavelength, 
 @numba.njit(cache=True)
 def _geo2rdr_point(xyz, i, tnodes, coeffs, centres, scales, t0, dpoly, dref, wavelength, t_out, r_out,
                    tol_s, max_iter, p, v, a):
-    """One point's zero-Doppler time and range by Newton from t0 (NaN out of the orbit span)."""
+    """One point's zero-Doppler time and range by Newton from t0 (NaN out of the orbit span).
+
+    The range is the one of the last evaluation, |step| < tol_s before the returned time: at the
+    Doppler cone dR/dt = -(λ/2) f_D, so that is R to < 1e-9 m without evaluating the orbit again."""
     t = t0
     r = 0.0
     ok = False
@@ -84,10 +87,8 @@ def _geo2rdr_point(xyz, i, tnodes, coeffs, centres, scales, t0, dpoly, dref, wav
             ok = True
             break
     if ok:
-        evaluate(tnodes, coeffs, centres, scales, t, p, v, a)
-        dx, dy, dz = xyz[i, 0] - p[0], xyz[i, 1] - p[1], xyz[i, 2] - p[2]
         t_out[i] = t
-        r_out[i] = math.sqrt(dx * dx + dy * dy + dz * dz)
+        r_out[i] = r
     else:
         t_out[i] = np.nan
         r_out[i] = np.nan
