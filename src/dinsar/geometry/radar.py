@@ -61,30 +61,40 @@ def _geo2rdr(xyz, tnodes, coeffs, centres, scales, t0, dpoly, dref, wavelength, 
                 start = t_out[i]
 
 
+ONE_STEP_S = 1e-6  # a Newton step this small is the last one needed (see _geo2rdr_point)
+
+
 @numba.njit(cache=True)
 def _geo2rdr_point(xyz, i, tnodes, coeffs, centres, scales, t0, dpoly, dref, wavelength, t_out, r_out,
                    tol_s, max_iter, p, v, a):
     """One point's zero-Doppler time and range by Newton from t0 (NaN out of the orbit span).
 
-    The range is the one of the last evaluation, |step| < tol_s before the returned time: at the
-    Doppler cone dR/dt = -(λ/2) f_D, so that is R to < 1e-9 m without evaluating the orbit again."""
+    Started from a neighbour's time, the first step is usually tiny. Newton's error after a step s
+    is ~(f''/2f')·s², |f''/2f'| ~ 2e-3 /s for an orbit: below 1e-14 s once |s| < ONE_STEP_S, so the
+    orbit is not evaluated again; the range at t + s comes from the second-order expansion
+    |d - V s - A s²/2|² = R² - 2s d·V + s²(|V|² - d·A) (the next term is ~1e-18 m²).
+    """
     t = t0
-    r = 0.0
     ok = False
+    r = 0.0
     for _ in range(max_iter):
         evaluate(tnodes, coeffs, centres, scales, t, p, v, a)
         dx, dy, dz = xyz[i, 0] - p[0], xyz[i, 1] - p[1], xyz[i, 2] - p[2]
         r = math.sqrt(dx * dx + dy * dy + dz * dz)
         k = _doppler_factor(dpoly, dref, wavelength, r)
-        f = dx * v[0] + dy * v[1] + dz * v[2] - k * r
-        dfdt = -(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]) + dx * a[0] + dy * a[1] + dz * a[2] \
-            + k * (dx * v[0] + dy * v[1] + dz * v[2]) / r
+        dv = dx * v[0] + dy * v[1] + dz * v[2]
+        vv = v[0] * v[0] + v[1] * v[1] + v[2] * v[2]
+        da = dx * a[0] + dy * a[1] + dz * a[2]
+        f = dv - k * r
+        dfdt = -vv + da + k * dv / r
         step = -f / dfdt
+        if abs(step) < ONE_STEP_S or abs(step) < tol_s:
+            t += step
+            r = math.sqrt(r * r - 2.0 * step * dv + step * step * (vv - da))
+            ok = tnodes[0] <= t <= tnodes[-1]
+            break
         t += step
         if t < tnodes[0] or t > tnodes[-1]:
-            break
-        if abs(step) < tol_s:
-            ok = True
             break
     if ok:
         t_out[i] = t
