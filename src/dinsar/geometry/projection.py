@@ -71,7 +71,7 @@ def sample_dem(dem: Dem, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
 def _misfit(t, r, h, tnodes, coeffs, centres, scales, dpoly, dref, wavelength, height, x0, dx, y0, dy, p, v, a):
     """DEM height minus h at the point seen at (t, r) on the surface of geodetic height h; and that point."""
     x, y, z = rdr2geo_point(t, r, h, tnodes, coeffs, centres, scales, dpoly, dref, wavelength, 1.0, p, v, a)
-    lon, lat, _ = ellipsoid.xyz_to_llh(x, y, z)
+    lon, lat, _ = ellipsoid.xyz_to_llh_surface(x, y, z)
     return _dem_at(height, x0, dx, y0, dy, lon, lat) - h, x, y, z
 
 
@@ -153,7 +153,7 @@ def _ground(t_arr, r_arr, tnodes, coeffs, centres, scales, dpoly, dref, waveleng
                     x = px + r * (alpha * vh0 + beta * (-ct * ux + st * cx))
                     y = py + r * (alpha * vh1 + beta * (-ct * uy + st * cy))
                     z = pz + r * (alpha * vh2 + beta * (-ct * uz + st * cz))
-                    lon, lat, hg = ellipsoid.xyz_to_llh(x, y, z)
+                    lon, lat, hg = ellipsoid.xyz_to_llh_surface(x, y, z)
                     d = _dem_at(height, x0, dx, y0, dy, lon, lat)
                     f = hg - d
                     if not (f == f):
