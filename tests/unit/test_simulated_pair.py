@@ -194,3 +194,24 @@ def test_generation_does_not_depend_on_block_size_or_threads(tmp_path, monkeypat
         assert np.abs(a.real.astype(int) - b.real).max() <= 1 and np.abs(a.imag.astype(int) - b.imag).max() <= 1
         assert np.mean(a == b) > 0.99
     np.testing.assert_allclose(images["small"][2], images["large"][2], atol=1e-5)
+
+
+def test_geolocation_grid_of_a_long_scene(tmp_path):
+    """A 12000-line scene spans ~0.45° of latitude: every node of its geolocation grid is the ground
+    point on the DEM seen at that node's time and range (simulator geometry: < 1 mm, DEM height
+    < 1 mm), corners included (a Newton start shared by all nodes left the far ones unsolved)."""
+    from dinsar.simulate import geometry as sg
+    from dinsar.simulate.dem import write_volcano_dem
+    from dinsar.simulate.pair import _grid_nodes, _scene
+
+    cfg = PairConfig(size=(12000, 8000), orbit_file=str(AZORES_EOF))
+    write_volcano_dem(tmp_path / "dem.tif", half_size_deg=0.33, centre=(cfg.mogi["lon"], cfg.mogi["lat"]))
+    scene = _scene(cfg, tmp_path / "dem.tif")
+    m = scene.master
+    g = _grid_nodes(m, *cfg.size, scene.dem)
+    assert np.ptp(g.latitude) > 0.35
+    x = sg.llh_to_xyz(g.longitude, g.latitude, g.height)
+    t, r, _ = sg.zero_doppler(m.orbit, x, m.first_line_s + g.line * m.ati)
+    np.testing.assert_allclose(r, g.slant_range_time * C / 2, atol=1e-3)
+    np.testing.assert_allclose((t - m.first_line_s) / m.ati, g.line, atol=1e-3)
+    np.testing.assert_allclose(g.height, scene.dem(g.longitude, g.latitude), atol=1e-3)

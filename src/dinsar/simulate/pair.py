@@ -339,17 +339,25 @@ def pair_names(cfg: PairConfig) -> tuple[str, str]:
 # ---------------------------------------------------------------------------------------------- writing
 
 
-def _grid_nodes(p: Pass, lines: int, cols: int, dem: DemSampler, lon0: float, lat0: float) -> GeolocationGrid:
+def _grid_nodes(p: Pass, lines: int, cols: int, dem: DemSampler) -> GeolocationGrid:
+    """The annotation's 10 × 10 geolocation grid: each node's ground point on the DEM surface, Newton
+    started from the node's point on the ellipsoid raised to the DEM's mean height (a start common
+    to all nodes would be out of Newton's reach on a full-size scene, ~1.5° long)."""
     ln = np.unique(np.linspace(0, lines - 1, 10).round().astype(int))
     px = np.unique(np.linspace(0, cols - 1, 10).round().astype(int))
     ll, pp = (a.ravel() for a in np.meshgrid(ln, px, indexing="ij"))
     t = p.first_line_s + ll * p.ati
     tau = p.near_range_time_s + pp / p.fs
-    lon, lat, h, x, _ = sg.ground_on_surface(p.orbit, t, tau * C / 2, dem, np.full(t.shape, lon0),
-                                             np.full(t.shape, lat0), iterations=20)
+    start = sg.ground_point(p.orbit, t, tau * C / 2, np.full(t.shape, float(np.nanmean(dem.grid))))
+    lon0, lat0, _ = sg.to_geodetic(start)
+    lon, lat, h, x, ok = sg.ground_on_surface(p.orbit, t, tau * C / 2, dem, lon0, lat0, iterations=30)
+    if not ok.all():
+        bad = int((~ok).sum())
+        raise ValueError(f"simulator: {bad} geolocation grid node(s) have no ground point on the DEM "
+                         f"(outside it, or in layover)")
     up = sg.llh_to_xyz(lon, lat, h + 1.0) - x  # the ellipsoid normal
     to_sat = p.orbit.position(t) - x
-    inc = np.degrees(np.arccos(np.sum(up * to_sat, -1) / np.linalg.norm(to_sat, axis=-1)))
+    inc = np.degrees(np.arccos(sg.dot3(up, to_sat) / sg.norm3(to_sat)))
     return GeolocationGrid(p.time(t).astype("M8[ns]"), tau, ll, pp, lat, lon, h, inc)
 
 
@@ -700,7 +708,7 @@ def write_pair(out: str | Path, cfg: PairConfig, dem_path: str | Path | None = N
         passes += [("slave", p, n, f"slave{k}") for k, (p, n) in enumerate(zip(scene.slaves, slave_names,
                                                                              strict=True))]
         for folder, p, name, key in passes:
-            grid = _grid_nodes(p, lines, cols, scene.dem, cfg.mogi["lon"], cfg.mogi["lat"])
+            grid = _grid_nodes(p, lines, cols, scene.dem)
             sv_window = np.abs(p.sv_t - (p.first_line_s + lines / 2 * p.ati)) <= 65
             imgs = [_swath_image(p, pol, cfg, grid, sv_window) for pol in ("VV", "VH")]
             tiffs = {"VV": result["tiffs"][f"{key}_vv"], "VH": result["tiffs"][f"{key}_vh"]}
