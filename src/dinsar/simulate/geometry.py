@@ -132,6 +132,44 @@ def ground_point(orbit: PolyOrbit, t: np.ndarray, slant_range: np.ndarray, heigh
     return x
 
 
+def ground_by_bisection(orbit: PolyOrbit, t: np.ndarray, slant_range: np.ndarray, height_at, h_min: float,
+                        h_max: float, iterations: int = 60):
+    """Point of the surface h = height_at(lon, lat) at zero Doppler and range slant_range from P(t), by
+    bisection on the look angle between the points at heights h_max and h_min (the surface lies
+    between them, so f = geodetic height - surface height changes sign): slow, but it cannot
+    cycle where Newton does (a range circle grazing a summit). Returns X and a converged flag."""
+    t = np.asarray(t, dtype=np.float64)
+    r = np.broadcast_to(np.asarray(slant_range, dtype=np.float64), t.shape)
+    p, v = orbit.position(t), orbit.velocity(t)
+    vh = v / norm3(v)[..., None]
+    up = p - dot3(p, vh)[..., None] * vh
+    up /= norm3(up)[..., None]
+    side = np.cross(vh, up)
+
+    def point(theta):
+        return p + r[..., None] * (-np.cos(theta)[..., None] * up + np.sin(theta)[..., None] * side)
+
+    def misfit(theta):
+        lon, lat, h = to_geodetic(point(theta))
+        return h - height_at(lon, lat)
+
+    def angle(x):
+        d = x - p
+        return np.arctan2(dot3(d, side), -dot3(d, up))
+
+    a = angle(ground_point(orbit, t, r, np.full(t.shape, h_max)))
+    b = angle(ground_point(orbit, t, r, np.full(t.shape, h_min)))
+    fa = misfit(a)
+    for _ in range(iterations):
+        mid = 0.5 * (a + b)
+        fm = misfit(mid)
+        same = np.sign(fm) == np.sign(fa)
+        a, fa = np.where(same, mid, a), np.where(same, fm, fa)
+        b = np.where(same, b, mid)
+    theta = 0.5 * (a + b)
+    return point(theta), np.abs(misfit(theta)) < 1e-3
+
+
 def bilinear(grid: np.ndarray, x0: float, y0: float, dx: float, dy: float, x, y) -> np.ndarray:
     """Bilinear interpolation of grid (rows along y) at (x, y); NaN outside."""
     fx, fy = (np.asarray(x) - x0) / dx, (np.asarray(y) - y0) / dy

@@ -342,7 +342,8 @@ def pair_names(cfg: PairConfig) -> tuple[str, str]:
 def _grid_nodes(p: Pass, lines: int, cols: int, dem: DemSampler) -> GeolocationGrid:
     """The annotation's 10 × 10 geolocation grid: each node's ground point on the DEM surface, Newton
     started from the node's point on the ellipsoid raised to the DEM's mean height (a start common
-    to all nodes would be out of Newton's reach on a full-size scene, ~1.5° long)."""
+    to all nodes would be out of Newton's reach on a full-size scene, ~1.5° long), bisection where
+    Newton cycles."""
     ln = np.unique(np.linspace(0, lines - 1, 10).round().astype(int))
     px = np.unique(np.linspace(0, cols - 1, 10).round().astype(int))
     ll, pp = (a.ravel() for a in np.meshgrid(ln, px, indexing="ij"))
@@ -351,10 +352,16 @@ def _grid_nodes(p: Pass, lines: int, cols: int, dem: DemSampler) -> GeolocationG
     start = sg.ground_point(p.orbit, t, tau * C / 2, np.full(t.shape, float(np.nanmean(dem.grid))))
     lon0, lat0, _ = sg.to_geodetic(start)
     lon, lat, h, x, ok = sg.ground_on_surface(p.orbit, t, tau * C / 2, dem, lon0, lat0, iterations=30)
-    if not ok.all():
-        bad = int((~ok).sum())
-        raise ValueError(f"simulator: {bad} geolocation grid node(s) have no ground point on the DEM "
-                         f"(outside it, or in layover)")
+    if not ok.all():  # Newton cycles where the range circle grazes a summit: bisect on the look angle
+        hs = dem.grid[np.isfinite(dem.grid)]
+        xb, okb = sg.ground_by_bisection(p.orbit, t[~ok], tau[~ok] * C / 2, dem, float(hs.min()) - 1.0,
+                                         float(hs.max()) + 1.0)
+        if not okb.all():
+            raise ValueError(f"simulator: {int((~okb).sum())} geolocation grid node(s) have no ground point "
+                             f"on the DEM (outside it)")
+        x[~ok] = xb
+        lon[~ok], lat[~ok], _ = sg.to_geodetic(xb)
+        h[~ok] = dem(lon[~ok], lat[~ok])
     up = sg.llh_to_xyz(lon, lat, h + 1.0) - x  # the ellipsoid normal
     to_sat = p.orbit.position(t) - x
     inc = np.degrees(np.arccos(sg.dot3(up, to_sat) / sg.norm3(to_sat)))
