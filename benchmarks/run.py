@@ -175,6 +175,9 @@ def main(argv=None) -> int:
              f"Command: `python benchmarks/run.py --size {args.size} --steps {args.steps}`",
              "", "| step | wall (s) | CPU (s) | peak RSS (MB) |", "|---|---|---|---|"]
     lines += [f"| {r['step']} | {r['wall_s']} | {r['cpu_s']} | {r['peak_rss_mb']} |" for r in rows]
+    if args.steps != "ifg":
+        ifg = sum(r["wall_s"] for r in rows if r["step"] in CHAINS["ifg"])
+        lines.append(f"| SAFE → 4-band ML interferogram ({', '.join(CHAINS['ifg'])}) | {ifg:.1f} | | |")
     lines += [f"| **chain total (without simulation)** | **{total:.1f}** | | |", ""]
     if kernels:
         lines += ["| kernel | ours (s) | baseline (s) | ratio |", "|---|---|---|---|"]

@@ -154,3 +154,19 @@ def test_goldstein_keeps_fringes_and_removes_noise():
     assert after < 0.5 * before
     with pytest.raises(ValueError, match="alpha"):
         goldstein(noisy, alpha=2)
+
+
+@pytest.mark.parametrize("degree", [0, 1, 2, 3])
+def test_residual_polynomial_evaluates_its_terms(degree):
+    """The residual model's term-by-term evaluation equals its least-squares design matrix times the
+    coefficients (the matrix is the reference)."""
+    from dinsar.interferometry.grid import Residual
+
+    rng = np.random.default_rng(degree)
+    n = (degree + 1) * (degree + 2) // 2
+    model = Residual(degree, (1000.0, 800.0), rng.standard_normal(n), rng.standard_normal(n))
+    lines, cols = rng.uniform(0, 1000, (7, 9)), rng.uniform(0, 800, (7, 9))
+    got = model(lines, cols)
+    terms = model.terms(lines, cols)
+    np.testing.assert_allclose(got[0], terms @ model.coeff_line, atol=1e-12)
+    np.testing.assert_allclose(got[1], terms @ model.coeff_col, atol=1e-12)

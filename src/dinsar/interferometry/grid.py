@@ -51,8 +51,20 @@ class Residual:
         return np.stack(out, -1)
 
     def __call__(self, lines, cols):
-        t = self.terms(lines, cols)
-        return t @ self.coeff_line, t @ self.coeff_col
+        # term by term: stacking the terms of a full-width block costs more than the polynomial
+        u = np.asarray(lines, dtype=np.float64) / self.scale[0]
+        v = np.asarray(cols, dtype=np.float64) / self.scale[1]
+        shape = np.broadcast(u, v).shape
+        rl = np.full(shape, self.coeff_line[0])
+        rc = np.full(shape, self.coeff_col[0])
+        k = 1
+        for d in range(1, self.degree + 1):
+            for j in range(d + 1):
+                term = u ** (d - j) * v**j
+                rl += self.coeff_line[k] * term
+                rc += self.coeff_col[k] * term
+                k += 1
+        return rl, rc
 
     def to_json(self) -> dict:
         return {"degree": self.degree, "scale": list(self.scale), "line": self.coeff_line.tolist(),
