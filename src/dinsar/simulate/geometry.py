@@ -98,6 +98,16 @@ def zero_doppler(orbit: PolyOrbit, xyz: np.ndarray, t_guess: np.ndarray | float,
     return t, norm3(xyz - sat), sat
 
 
+def _frame(orbit: PolyOrbit, t):
+    """Position, "up" (the position orthogonal to the velocity) and the right-looking cross-track
+    direction, unit vectors, at t: the zero-Doppler plane's axes."""
+    p, v = orbit.position(t), orbit.velocity(t)
+    vh = v / norm3(v)[..., None]
+    up = p - dot3(p, vh)[..., None] * vh
+    up /= norm3(up)[..., None]
+    return p, up, np.cross(vh, up)
+
+
 def ground_point(orbit: PolyOrbit, t: np.ndarray, slant_range: np.ndarray, height: np.ndarray,
                  iterations: int = 4) -> np.ndarray:
     """ECEF point at zero Doppler, range slant_range, geodetic height `height`, right looking.
@@ -107,11 +117,7 @@ def ground_point(orbit: PolyOrbit, t: np.ndarray, slant_range: np.ndarray, heigh
     which is then corrected until PROJ's geodetic height of the point is `height`.
     """
     a_wgs, b_wgs = 6378137.0, 6356752.314245179
-    p, v = orbit.position(t), orbit.velocity(t)
-    vh = v / np.linalg.norm(v, axis=-1, keepdims=True)
-    up = p - np.sum(p * vh, -1, keepdims=True) * vh
-    up /= np.linalg.norm(up, axis=-1, keepdims=True)
-    side = np.cross(vh, up)
+    p, up, side = _frame(orbit, t)
     r = np.asarray(slant_range, dtype=np.float64)
     h_target = np.broadcast_to(np.asarray(height, dtype=np.float64), r.shape)
     offset = h_target.copy()
@@ -140,11 +146,7 @@ def ground_by_bisection(orbit: PolyOrbit, t: np.ndarray, slant_range: np.ndarray
     cycle where Newton does (a range circle grazing a summit). Returns X and a converged flag."""
     t = np.asarray(t, dtype=np.float64)
     r = np.broadcast_to(np.asarray(slant_range, dtype=np.float64), t.shape)
-    p, v = orbit.position(t), orbit.velocity(t)
-    vh = v / norm3(v)[..., None]
-    up = p - dot3(p, vh)[..., None] * vh
-    up /= norm3(up)[..., None]
-    side = np.cross(vh, up)
+    p, up, side = _frame(orbit, t)
 
     def point(theta):
         return p + r[..., None] * (-np.cos(theta)[..., None] * up + np.sin(theta)[..., None] * side)
