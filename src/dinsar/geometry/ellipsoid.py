@@ -61,12 +61,6 @@ def xyz_to_llh_surface(x, y, z):
 
 
 @numba.njit(parallel=True, cache=True)
-def _to_llh_surface(xyz, out):
-    for i in numba.prange(xyz.shape[0]):
-        out[i, 0], out[i, 1], out[i, 2] = xyz_to_llh_surface(xyz[i, 0], xyz[i, 1], xyz[i, 2])
-
-
-@numba.njit(parallel=True, cache=True)
 def _to_xyz(lon, lat, h, out):
     for i in numba.prange(lon.shape[0]):
         out[i, 0], out[i, 1], out[i, 2] = llh_to_xyz(lon[i], lat[i], h[i])

@@ -88,7 +88,7 @@ def _geo2rdr_point(xyz, i, tnodes, coeffs, centres, scales, t0, dpoly, dref, wav
         f = dv - k * r
         dfdt = -vv + da + k * dv / r
         step = -f / dfdt
-        if abs(step) < ONE_STEP_S or abs(step) < tol_s:
+        if abs(step) < max(ONE_STEP_S, tol_s):
             t += step
             r = math.sqrt(r * r - 2.0 * step * dv + step * step * (vv - da))
             ok = tnodes[0] <= t <= tnodes[-1]
