@@ -262,8 +262,8 @@ class Scene:
         intensity = np.where((cos_loc > 0) & ok, intensity, 0.0)
         phase_m = np.mod(-4 * np.pi * r_m / WAVELENGTH_M, 2 * np.pi)
         dl, dc = self.misregistration(ll, cc)
-        out = dict(lon=lon, lat=lat, h=h, x=x, ok=ok, r_m=r_m, r_check=r_check, intensity=intensity,
-                   phase_m=phase_m, line_s=[], col_s=[], d_los=[], phase_s=[], t_s=[], r_s=[], aps=[])
+        out = dict(lon=lon, lat=lat, h=h, ok=ok, r_m=r_m, r_check=r_check, intensity=intensity,
+                   phase_m=phase_m, line_s=[], col_s=[], d_los=[], phase_s=[], aps=[])
         for k, (s, mogi) in enumerate(zip(self.slaves, self.mogis, strict=True)):
             # deformation since the master's date, and the slave's view of the moved ground
             u = enu_to_ecef(lon, lat, mogi.enu(lon, lat))
@@ -279,8 +279,6 @@ class Scene:
             out["col_s"].append((2 * r_s / C - s.near_range_time_s) * s.fs + dc)
             out["d_los"].append(sg.dot3(u, los_s))  # toward the slave satellite, metres
             out["phase_s"].append(phase_s)
-            out["t_s"].append(t_s)
-            out["r_s"].append(r_s)
         return out
 
 
