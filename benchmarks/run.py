@@ -31,9 +31,9 @@ STEP_CODE = {
     "deformation_grid": "from dinsar.steps import interferometry as I; "
                         "I.deformation_grid(M, S, G/'xyz.tif', G/'grid.tif', G/'grid.json', threads=T)",
     "coregister": "from dinsar.steps import interferometry as I; "
-                  "I.coregister(M, S, G/'xyz.tif', G/'grid.json', G/'slave_coreg.tif', threads=T)",
+                  "I.coregister(M, S, G/'height.tif', G/'grid.json', G/'slave_coreg.tif', threads=T)",
     "interferogram": "from dinsar.steps import interferometry as I; "
-                     "I.interferogram(M, S, G/'slave_coreg.tif', G/'xyz.tif', G/'interferogram_ml.tif', (3, 3), "
+                     "I.interferogram(M, S, G/'slave_coreg.tif', G/'height.tif', G/'interferogram_ml.tif', (3, 3), "
                      "threads=T)",
     "unwrap": "from dinsar.steps import interferometry as I; "
               "I.filter_unwrap(G/'interferogram_ml.tif', G/'filtered.tif', G/'unwrapped.tif', threads=T)",

@@ -19,6 +19,7 @@ from dinsar import steps
 from dinsar.errors import DinsarError
 from dinsar.interferometry.grid import Residual
 from dinsar.interferometry.unwrap import UnwrappingError, unwrap
+from dinsar.kernels.interferogram import zero_fill
 from dinsar.simulate.pair import PairConfig, write_pair
 from dinsar.steps import interferometry as chain
 
@@ -33,8 +34,8 @@ def _run(out, through="unwrap"):
     chain.deformation_grid(m, s, g / "xyz.tif", g / "grid.tif", g / "grid.json", threads=2)
     if through == "grid":
         return m, s, g
-    chain.coregister(m, s, g / "xyz.tif", g / "grid.json", g / "coreg.tif", threads=2)
-    chain.interferogram(m, s, g / "coreg.tif", g / "xyz.tif", g / "ifg.tif", (3, 3), threads=2)
+    chain.coregister(m, s, g / "h.tif", g / "grid.json", g / "coreg.tif", threads=2)
+    chain.interferogram(m, s, g / "coreg.tif", g / "h.tif", g / "ifg.tif", (3, 3), threads=2)
     if through == "ifg":
         return m, s, g
     chain.filter_unwrap(g / "ifg.tif", g / "filtered.tif", g / "unw.tif")
@@ -146,7 +147,7 @@ def test_zero_fill_is_no_data_but_a_lone_zero_is_a_sample():
     a = np.ones((6, 8), np.complex64)
     a[2, 3] = 0  # a dark sample rounded to 0 by CInt16
     a[:, 6:] = 0  # zero fill at the image edge
-    mask = chain._zero_fill(a)
+    mask = zero_fill(a)
     assert not mask[2, 3] and mask[:, 6:].all() and not mask[:, :6].any()
 
 
@@ -188,8 +189,8 @@ def test_spatially_varying_coherence(tmp_path):
     g = tmp_path / "chain"
     steps.dem_projection(m, tmp_path / "dem.tif", g / "p.tif", g / "h.tif", g / "xyz.tif", threads=2)
     chain.deformation_grid(m, s, g / "xyz.tif", g / "grid.tif", g / "grid.json", threads=2)
-    chain.coregister(m, s, g / "xyz.tif", g / "grid.json", g / "coreg.tif", threads=2)
-    chain.interferogram(m, s, g / "coreg.tif", g / "xyz.tif", g / "ifg.tif", (9, 9), threads=2)
+    chain.coregister(m, s, g / "h.tif", g / "grid.json", g / "coreg.tif", threads=2)
+    chain.interferogram(m, s, g / "coreg.tif", g / "h.tif", g / "ifg.tif", (9, 9), threads=2)
     with rasterio.open(g / "ifg.tif") as src:
         coh, ok = src.read(3), src.read(4) > 0
     ny, nx = coh.shape

@@ -35,7 +35,7 @@ def _ifg_inputs(w):
     ref, sec = _pair_products(w.pair)
     products = f"{R}/{w.site}/products"
     out = dict(master=f"{products}/{current.master}.SAFE", slave=f"{products}/{sec}.SAFE",
-               coreg=current.coregistered(sec), xyz=_geometry("xyz.tif")(w))
+               coreg=current.coregistered(sec), height=_geometry("height.tif")(w))
     if ref != current.master:
         out.update(reference=f"{products}/{ref}.SAFE", reference_coreg=current.coregistered(ref))
     return out
@@ -75,7 +75,7 @@ rule coregister:
         eofs=orbit_inputs,
         master=_product("master"),
         slave=_product("slave"),
-        xyz=_geometry("xyz.tif"),
+        height=_geometry("height.tif"),
         grid=f"{PAIR}/grid.json",
         doppler=_geometry("doppler0.json"),
     output:

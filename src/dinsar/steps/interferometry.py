@@ -11,11 +11,12 @@ import rasterio
 from rasterio.windows import Window
 
 from dinsar.errors import DinsarError
+from dinsar.geometry import lookup
 from dinsar.interferometry.correlate import match
 from dinsar.interferometry.grid import CoregistrationError, Residual, fit_residual, geometric_offsets
 from dinsar.io import atomic, raster
 from dinsar.io.raster import read_xyz
-from dinsar.kernels.multilook import multilook_complex, multilook_intensity
+from dinsar.kernels.interferogram import framed, interfere_multilook
 from dinsar.kernels.resample import HALF, resample
 from dinsar.sensors import sentinel1
 from dinsar.steps.common import set_threads
@@ -129,18 +130,13 @@ def deformation_grid(master_safe, slave_safe, xyz_tif, dst_grid, dst_json, polar
     return Path(dst_grid)
 
 
-def _slave_positions(s, xyz_block, lines, cols, model: Residual):
-    dl, dc = geometric_offsets(s, xyz_block, lines, cols)
-    rl, rc = model(lines, cols)
-    return lines + dl + rl, cols + dc + rc
-
-
-def coregister(master_safe, slave_safe, xyz_tif, grid_json, dst, polarisation: str = "VV",
+def coregister(master_safe, slave_safe, height_tif, grid_json, dst, polarisation: str = "VV",
                doppler_json=None, orbits=None, threads: int = 1) -> Path:
     """Resample the slave onto the master grid (complex64 tiled GeoTIFF), by blocks of lines.
 
-    Slave position of each master pixel: its ground point (xyz) seen by the slave orbit, plus
-    the residual polynomial of the deformation grid; 12-tap windowed sinc with Doppler
+    Slave position of each master pixel: its ground point (at its height from the DEM projection,
+    height_tif) seen by the slave orbit (dinsar.geometry.lookup), plus the residual polynomial of
+    the deformation grid; 12-tap windowed sinc with Doppler
     demodulation at the Doppler centroid measured from the data (Doppler0, `doppler_json`), or
     else the slave's annotated one.
     """
@@ -157,12 +153,13 @@ def coregister(master_safe, slave_safe, xyz_tif, grid_json, dst, polarisation: s
         f_dc = float(dc.data_doppler_hz(mid_range)) if dc is not None else 0.0
     prof = raster.geotiff_profile(lines, cols, np.complex64)
     with atomic.outputs(dst) as (tmp,), rasterio.open(tmp, "w", **prof) as w, \
-            rasterio.open(s.measurement_path) as sr:
+            rasterio.open(s.measurement_path) as sr, rasterio.open(height_tif) as hr:
         w.gcps = raster.gcps_from_grid(m.annotation.geolocation_grid)
         for first, n in raster.line_blocks(lines, BLOCK_LINES):
+            dl, dc = lookup.slave_offsets(m, s, first, hr.read(1, window=Window(0, first, cols, n)))
             ll, cc = np.mgrid[first:first + n, 0:cols].astype(np.float64)
-            xyz = read_xyz(xyz_tif, Window(0, first, cols, n)).transpose(1, 2, 0)
-            y, x = _slave_positions(s, xyz, ll, cc, model)
+            rl, rc = model(ll, cc)
+            y, x = ll + dl + rl, cc + dc + rc
             finite = np.isfinite(y)
             if not finite.any():
                 w.write(np.zeros((n, cols), np.complex64), 1, window=Window(0, first, cols, n))
@@ -181,33 +178,20 @@ def coregister(master_safe, slave_safe, xyz_tif, grid_json, dst, polarisation: s
     return Path(dst)
 
 
-def _zero_fill(a: np.ndarray) -> np.ndarray:
-    """Where `a` is zero fill (no data): zero with at least 4 zero samples among its 8 neighbours.
-
-    SAFE products and the resampled slave mark missing data with runs of zeros; a lone zero
-    is a dark sample of a valid image (CInt16 rounds weak echoes to 0) and stays valid.
-    """
-    zero = (a == 0).astype(np.int8)
-    p = np.pad(zero, 1, constant_values=1)
-    around = sum(p[i:i + a.shape[0], j:j + a.shape[1]] for i in range(3) for j in range(3)) - zero
-    return (zero == 1) & (around >= 4)
-
-
-def interferogram(master_safe, slave_safe, slave_coreg, xyz_tif, dst, looks=(3, 3), polarisation: str = "VV",
+def interferogram(master_safe, slave_safe, slave_coreg, height_tif, dst, looks=(3, 3), polarisation: str = "VV",
                   dst_png_phase=None, dst_png_coherence=None, orbits=None, reference_safe=None,
                   reference_coreg=None, threads: int = 1) -> Path:
     """Flattened interferogram, multilooked: DiapOTB's 4-band GeoTIFF (amplitude, phase, coherence, isData).
 
-    I = m · conj(s) · exp(+j4π(R_m(P) - R_s(P))/λ), P each master pixel's ground point (DEM), so the
-    flat-earth and topographic phase are gone. In a stack, a slave-slave pair takes the place of m
+    I = m · conj(s) · exp(+j4π(R_m(P) - R_s(P))/λ), P each master pixel's ground point (its height
+    from the DEM projection, height_tif; dinsar.geometry.lookup), so the flat-earth and topographic
+    phase are gone. In a stack, a slave-slave pair takes the place of m
     with the reference slave coregistered on the master grid (reference_coreg, its product
     reference_safe for R_m). Then, over naz × nrg looks:
     phase = arg Σ I, coherence = |Σ I| / sqrt(Σ|m|² Σ|s|²), amplitude = (Σ|m|² Σ|s|²)^(1/4) / sqrt(N),
     isData = 1 where every sample had a master, a slave and a ground point (zero fill is no data,
-    a lone zero sample is a dark valid one).
+    a lone zero sample is a dark valid one). One pass per block (dinsar.kernels.interferogram).
     """
-    from dinsar.geometry.radar import C, geo2rdr
-
     set_threads(threads)
     m, s = open_pair(master_safe, slave_safe, polarisation, orbits)
     ref = None
@@ -222,33 +206,25 @@ def interferogram(master_safe, slave_safe, slave_coreg, xyz_tif, dst, looks=(3, 
     gm, gs = m.radar_grid, s.radar_grid
     block = max(naz, (BLOCK_LINES // naz) * naz)
     prof = raster.geotiff_profile(out_l, out_c, np.float32, count=4)
+    width = out_c * nrg
+    cc = np.arange(width, dtype=np.float64)
     with atomic.outputs(dst) as (tmp,), rasterio.open(tmp, "w", **prof) as w, \
-            rasterio.open(reference_coreg or m.measurement_path) as mr, rasterio.open(slave_coreg) as sr:
+            rasterio.open(reference_coreg or m.measurement_path) as mr, rasterio.open(slave_coreg) as sr, \
+            rasterio.open(height_tif) as hr:
         w.gcps = raster.gcps_from_grid(m.annotation.geolocation_grid, (naz, nrg))
         for first in range(0, out_l * naz, block):
             n = min(block, out_l * naz - first)
-            win = Window(0, first, out_c * nrg, n)
-            mb = mr.read(1, window=win).astype(np.complex64)
-            sb = sr.read(1, window=win).astype(np.complex64)
-            xyz = read_xyz(xyz_tif, win).transpose(1, 2, 0).reshape(-1, 3)
-            _, r_s = geo2rdr(s.orbit, gs, xyz)
+            h = hr.read(1, window=Window(0, first, width, n))
+            r_s = lookup.slant_range(gs, cc, lookup.slave_offsets(m, s, first, h)[1])
             if ref is None:
-                cc = np.arange(out_c * nrg, dtype=np.float64)
-                r_m = ((gm.near_range_time_s + cc / gm.range_sampling_rate_hz) * C / 2)[None, :]
+                r_m = lookup.slant_range(gm, cc)
             else:
-                r_m = geo2rdr(ref.orbit, ref.radar_grid, xyz)[1].reshape(n, -1)
-            flat = 4 * np.pi / wavelength * (r_m - r_s.reshape(n, -1))
-            valid = ~_zero_fill(mb) & ~_zero_fill(sb) & np.isfinite(flat)
-            ifg = mb * np.conj(sb) * np.exp(1j * np.where(valid, flat, 0))
-            ifg = np.where(valid, ifg, 0).astype(np.complex64)
-            num = multilook_complex(ifg, naz, nrg)
-            pm = multilook_intensity(np.where(valid, mb, 0), naz, nrg)
-            ps = multilook_intensity(np.where(valid, sb, 0), naz, nrg)
-            ok = multilook_intensity(valid.astype(np.float32), naz, nrg) > 0.999
-            denom = np.sqrt(pm * ps)
-            coh = np.where(denom > 0, np.abs(num) / np.where(denom > 0, denom, 1), 0)
-            bands = np.stack([np.sqrt(denom), np.angle(num), np.clip(coh, 0, 1), ok.astype(np.float32)])
-            w.write(bands.astype(np.float32), window=Window(0, first // naz, out_c, n // naz))
+                r_m = lookup.slant_range(ref.radar_grid, cc, lookup.slave_offsets(m, ref, first, h)[1])
+            flat = 4 * np.pi / wavelength * (r_m - r_s)
+            mb, sb = (framed(lambda r0, c0, nr, nc, src=src: src.read(1, window=Window(c0, r0, nc, nr)),
+                             first, n, width, (lines, cols)) for src in (mr, sr))
+            bands = interfere_multilook(mb, sb, flat, naz, nrg)
+            w.write(bands, window=Window(0, first // naz, out_c, n // naz))
         for k, name in enumerate(("amplitude", "phase (rad)", "coherence", "isData"), start=1):
             w.set_band_description(k, name)
     if dst_png_phase or dst_png_coherence:
