@@ -62,6 +62,17 @@ def test_resample_a_band_limited_signal():
     assert err < 0.02
 
 
+def test_tap_table_rows_are_the_normalised_weights():
+    """The two-pass kernel's weights at k / FRACTIONS: the windowed sinc at those offsets, summing to 1."""
+    from dinsar.kernels.resample import FRACTIONS, tap_table
+
+    taps = tap_table()
+    for k in (0, 1, FRACTIONS // 3, FRACTIONS - 1, FRACTIONS):
+        w = weights_numpy(k / FRACTIONS + HALF - 1 - np.arange(2 * HALF))
+        np.testing.assert_allclose(taps[k], w / w.sum(), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(taps.sum(axis=1), 1.0, rtol=1e-12)
+
+
 @pytest.mark.parametrize("doppler", [0.0, 0.23])
 def test_blocked_resampling_agrees_with_the_exact_sum(doppler):
     """Smooth coregistration-like positions: the two-pass blocks (range once per 8 lines) against the

@@ -76,14 +76,39 @@ BLOCK = 8  # output lines sharing one range interpolation per column
 X_DRIFT_MAX = 1e-3  # px: largest range-position change within a block for the shared range pass
 
 
+FRACTIONS = 8192  # the two-pass kernel's tap weights at fractional positions k / FRACTIONS (error <= 6e-5 px)
+
+
+def tap_table() -> np.ndarray:
+    """(FRACTIONS + 1, 2·HALF) normalised tap weights for a position floor(p) + k / FRACTIONS, taps at
+    floor(p) - HALF + 1 ... floor(p) + HALF."""
+    frac = np.arange(FRACTIONS + 1)[:, None] / FRACTIONS
+    w = weights_numpy(frac + HALF - 1 - np.arange(2 * HALF)[None, :])
+    return w / w.sum(axis=1, keepdims=True)
+
+
+_TAPS = None
+
+
+def _taps() -> np.ndarray:
+    global _TAPS
+    if _TAPS is None:
+        _TAPS = tap_table()
+    return _TAPS
+
+
 @numba.njit(parallel=True, cache=True)
-def _resample_blocked(src, line0, col0, y, x, doppler_cycles_per_line, out, half, table, block, drift_max):
+def _resample_blocked(src, line0, col0, y, x, doppler_cycles_per_line, out, half, table, block, drift_max, taps,
+                      row_phasor):
     """The same windowed sinc, separable in two passes where the positions are smooth: per column and
     block of output lines, the source lines are interpolated in range once (at the block's middle
-    range position), then each output line in azimuth. A column whose range position moves by more
-    than drift_max px within the block, or whose stencil leaves src, takes the exact 2-D sum."""
+    range position), then each output line in azimuth, with the weights of the nearest of
+    FRACTIONS tabulated fractional positions. A column whose range position moves by more than
+    drift_max px within the block, or whose stencil leaves src, takes the exact 2-D sum.
+    Doppler: exp(-j2πf(k - y)) = row_phasor[k] (= exp(-j2πf k), on each source line) · exp(+j2πf y)."""
     ny, nx = src.shape
     n = 2 * half
+    nf = taps.shape[0] - 1
     n_blocks = (y.shape[0] + block - 1) // block
     for b in numba.prange(n_blocks):
         i0 = b * block
@@ -114,32 +139,33 @@ def _resample_blocked(src, line0, col0, y, x, doppler_cycles_per_line, out, half
                 if k0 < 0 or ix < 0 or k1 > ny or ix + n > nx or k1 - k0 > rows.shape[0]:
                     smooth = False
             if smooth:
-                sr = 0.0
-                for m in range(n):
-                    wr[m] = _lookup(table, xm - (ix + m), half)
-                    sr += wr[m]
-                # Doppler: exp(-j2πf(k - y)) = exp(-j2πf k) (on each source line) · exp(+j2πf y) (each output)
+                qx = int((xm - math.floor(xm)) * nf + 0.5)
                 for k in range(k0, k1):
-                    acc = 0.0 + 0.0j
+                    re = 0.0
+                    im = 0.0
                     for m in range(n):
-                        acc += src[k, ix + m] * wr[m]
-                    if doppler_cycles_per_line != 0.0:
-                        ang = -2.0 * math.pi * doppler_cycles_per_line * (k - k0)
-                        acc *= complex(math.cos(ang), math.sin(ang))
-                    rows[k - k0] = acc / sr
+                        v = src[k, ix + m]
+                        w = taps[qx, m]
+                        re += v.real * w
+                        im += v.imag * w
+                    rows[k - k0] = complex(re, im) * row_phasor[k]
                 for i in range(i0, i1):
                     yy = y[i, j] - line0
-                    iy = int(math.floor(yy)) - half + 1
-                    sa = 0.0
-                    acc = 0.0 + 0.0j
+                    fy = math.floor(yy)
+                    iy = int(fy) - half + 1 - k0
+                    qy = int((yy - fy) * nf + 0.5)
+                    re = 0.0
+                    im = 0.0
                     for k in range(n):
-                        w = _lookup(table, yy - (iy + k), half)
-                        sa += w
-                        acc += rows[iy + k - k0] * w
+                        v = rows[iy + k]
+                        w = taps[qy, k]
+                        re += v.real * w
+                        im += v.imag * w
+                    acc = complex(re, im)
                     if doppler_cycles_per_line != 0.0:
-                        ang = 2.0 * math.pi * doppler_cycles_per_line * (yy - k0)
+                        ang = 2.0 * math.pi * doppler_cycles_per_line * yy
                         acc *= complex(math.cos(ang), math.sin(ang))
-                    out[i, j] = acc / sa
+                    out[i, j] = acc
             else:
                 for i in range(i0, i1):
                     out[i, j] = _point(src, y[i, j] - line0, x[i, j] - col0, doppler_cycles_per_line, half, table,
@@ -182,8 +208,9 @@ def resample(src: np.ndarray, line0: int, col0: int, y: np.ndarray, x: np.ndarra
     Positions without a full stencil inside src give 0; NaN positions give NaN.
     The weights are normalised to sum to 1 (no gain ripple with the fractional position).
     Where the positions are smooth (coregistration), blocks of BLOCK lines share one range
-    pass (range positions within X_DRIFT_MAX px): 40 instead of 144 multiply-adds per sample;
-    exact=True takes the 2-D sum everywhere.
+    pass (range positions within X_DRIFT_MAX px): 40 instead of 144 multiply-adds per sample,
+    with the weights of the nearest tabulated fraction (tap_table, 1/FRACTIONS px apart: a
+    position error <= 6e-5 px); exact=True takes the 2-D sum everywhere.
     """
     out = np.empty(y.shape, dtype=np.complex64)
     args = (np.ascontiguousarray(src, dtype=np.complex64), int(line0), int(col0),
@@ -192,7 +219,9 @@ def resample(src: np.ndarray, line0: int, col0: int, y: np.ndarray, x: np.ndarra
     if exact or y.ndim != 2:
         _resample(*args)
     else:
-        _resample_blocked(*args, BLOCK, X_DRIFT_MAX)
+        f = float(doppler_hz * line_interval_s)
+        phasor = np.exp(-2j * np.pi * f * np.arange(src.shape[0])) if f else np.ones(src.shape[0], np.complex128)
+        _resample_blocked(*args, BLOCK, X_DRIFT_MAX, _taps(), phasor)
     return out
 
 
