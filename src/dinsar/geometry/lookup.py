@@ -27,9 +27,10 @@ NODE_COLS = 32  # columns between table nodes: the range curvature gives < 3e-7 
 LEVELS = 4  # heights per node (Chebyshev nodes of the block's height range): a cubic in h
 
 
-def _nodes(first: int, n: int, step: int) -> np.ndarray:
-    k = max(2, math.ceil((n - 1) / step) + 1)
-    return np.linspace(first, first + n - 1, k) if n > 1 else np.array([first, first + 1.0])
+def table_nodes(first: int, n: int, step: int, minimum: int = 2) -> np.ndarray:
+    """Equally spaced node positions from first to first + n - 1 (at least `minimum`), at most step apart."""
+    k = max(minimum, math.ceil((n - 1) / step) + 1)
+    return np.linspace(first, first + max(n - 1, 1), k)
 
 
 def slave_offsets(master, slave, first: int, height: np.ndarray):
@@ -45,7 +46,7 @@ def slave_offsets(master, slave, first: int, height: np.ndarray):
     h_lo, h_hi = float(height[finite].min()), float(height[finite].max())
     h_mid, h_half = 0.5 * (h_lo + h_hi), max(0.5 * (h_hi - h_lo), 0.5)
     u = np.cos(np.pi * (2 * np.arange(LEVELS) + 1) / (2 * LEVELS))
-    rows, colnodes = _nodes(first, n, NODE_LINES), _nodes(0, cols, NODE_COLS)
+    rows, colnodes = table_nodes(first, n, NODE_LINES), table_nodes(0, cols, NODE_COLS)
     gm, gs = master.radar_grid, slave.radar_grid
     rr, cc, uu = np.meshgrid(rows, colnodes, u, indexing="ij")
     t = gm.first_line_s + rr * gm.line_interval_s

@@ -69,7 +69,7 @@ def dem_projection(safe: str | Path, dem: str | Path, dst_projection: str | Path
       (float32 absolute coordinates would round to 0.5 m); read with dinsar.io.raster.read_xyz.
     A JSON sensor-model sidecar is written beside dst_height (radar_grid.json).
     """
-    from dinsar.geometry.projection import dem_to_radar, radar_to_ground, sample_dem
+    from dinsar.geometry.projection import dem_to_radar, sample_dem
 
     set_threads(threads)
     product = _master(safe, polarisation, orbits)
@@ -91,7 +91,10 @@ def dem_projection(safe: str | Path, dem: str | Path, dst_projection: str | Path
             w.set_band_description(1, "line")
             w.set_band_description(2, "column")
             w.set_band_description(3, "ellipsoidal height (m)")
-        origin = None
+        from dinsar.geometry.ellipsoid import geodetic_to_ecef
+
+        geo = product.annotation.geolocation_grid  # the scene's centre: offsets stay within the footprint
+        origin = geodetic_to_ecef(np.mean(geo.longitude), np.mean(geo.latitude), np.mean(geo.height))[0].round(0)
         gcps = raster.gcps_from_grid(product.annotation.geolocation_grid)
         with rasterio.open(tmps[1], "w", **raster.geotiff_profile(lines, cols, np.float32, count=2,
                                                                   nodata=np.nan)) as wh, \
@@ -100,20 +103,16 @@ def dem_projection(safe: str | Path, dem: str | Path, dst_projection: str | Path
             wh.gcps = gcps
             wx.gcps = gcps
             for first, n in raster.line_blocks(lines, GEOMETRY_BLOCK_LINES):
-                ll, cc = np.mgrid[first:first + n, 0:cols]
-                xyz, h, ok = radar_to_ground(scene_dem, orbit, grid, ll, cc)
-                if origin is None:
-                    origin = np.nanmean(xyz, axis=0).round(0)
+                xyz, h = _ground(scene_dem, orbit, grid, first, n, cols)
+                ok = np.isfinite(h)
                 flag = np.where(ok, 0, 2).astype(np.float32)
                 if scene_dem.filled.any():
-                    lon, lat = _lonlat_of(xyz[ok])
+                    lon, lat = _lonlat_of(xyz[:, ok].T)
                     holes = sample_dem(_mask_as_dem(scene_dem), lon, lat) > 0.5
-                    flag[np.flatnonzero(ok)[holes]] = 1
+                    flag[tuple(np.argwhere(ok)[holes].T)] = 1
                 window = Window(0, first, cols, n)
-                wh.write(np.stack([np.where(ok, h, np.nan), flag]).reshape(2, n, cols).astype(np.float32),
-                         window=window)
-                rel = (xyz - origin).T.reshape(3, n, cols).astype(np.float32)
-                wx.write(rel, window=window)
+                wh.write(np.stack([h, flag]).astype(np.float32), window=window)
+                wx.write((xyz - origin[:, None, None]).astype(np.float32), window=window)
             wh.set_band_description(1, "ellipsoidal height (m)")
             wh.set_band_description(2, "flag: 0 good, 1 filled DEM hole, 2 unresolved")
             wx.update_tags(XYZ_ORIGIN=" ".join(f"{v:.3f}" for v in origin), XYZ_CRS="EPSG:4978")
@@ -121,6 +120,18 @@ def dem_projection(safe: str | Path, dem: str | Path, dst_projection: str | Path
     log.info("DEM projection of %s on %s: %dx%d DEM samples, %dx%d pixels", product.name, dem, ny, nx,
              lines, cols)
     return outs[:3]
+
+
+def _ground(dem, orbit, grid, first, n, cols):
+    """ECEF (3, n, cols) and height (n, cols) of the ground points of lines first .. first + n - 1."""
+    from dinsar.geometry.ground import ground_block
+    from dinsar.geometry.projection import radar_to_ground
+
+    if dem.crs.is_geographic:
+        return ground_block(dem, orbit, grid, first, n, cols)
+    ll, cc = np.mgrid[first:first + n, 0:cols]
+    xyz, h, _ = radar_to_ground(dem, orbit, grid, ll, cc)
+    return xyz.T.reshape(3, n, cols), h.reshape(n, cols)
 
 
 def _lonlat_of(xyz):
