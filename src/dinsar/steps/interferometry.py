@@ -247,8 +247,9 @@ def _read_ifg(path):
 
 def filter_unwrap(ifg_tif, dst_filtered, dst_unwrapped, looks=(3, 3), alpha: float = 0.5, patch: int = 32,
                   min_coherence: float = 0.2, reference: tuple[int, int] | None = None, dst_png=None,
-                  dst_unwrapped_png=None, threads: int = 1) -> Path:
-    """Goldstein filter, then SNAPHU (coherence-weighted, 'defo' costs), referenced to one pixel.
+                  dst_unwrapped_png=None, init: str = "mst", threads: int = 1) -> Path:
+    """Goldstein filter, then SNAPHU (coherence-weighted, 'defo' costs, `init` its initial flow),
+    referenced to one pixel.
 
     unwrapped.tif bands: unwrapped phase minus its value at the reference pixel (rad), SNAPHU's
     connected components; tags REFERENCE_LINE / REFERENCE_COL (multilooked grid). The reference
@@ -264,7 +265,7 @@ def filter_unwrap(ifg_tif, dst_filtered, dst_unwrapped, looks=(3, 3), alpha: flo
     valid = ok & (coh >= min_coherence)
     # equivalent number of looks: naz·nrg samples, correlated by the ~0.8 oversampling in each axis
     nlooks = looks[0] * looks[1] * 0.8 * 0.85
-    unw, cc = unwrap(filtered, coh, valid, nlooks)
+    unw, cc = unwrap(filtered, coh, valid, nlooks, init=init)
     if reference is None:
         reference = pick_reference(coh, cc)
     r0, c0 = reference
