@@ -33,10 +33,14 @@ def table_nodes(first: int, n: int, step: int, minimum: int = 2) -> np.ndarray:
     return np.linspace(first, first + max(n - 1, 1), k)
 
 
-def slave_offsets(master, slave, first: int, height: np.ndarray):
+def slave_offsets(master, slave, first: int, height: np.ndarray, residual=None, absolute: bool = False):
     """Slave line - master line and slave column - master column (float64, pixels) of the ground
     points seen by master lines first .. first + n - 1 (all columns) at heights `height` (n, cols);
-    NaN where the height is NaN or the slave orbit does not see the point."""
+    NaN where the height is NaN or the slave orbit does not see the point.
+
+    residual: a dinsar.interferometry.grid.Residual added (per pixel, exactly); absolute: return
+    the slave line and column instead of the offsets.
+    """
     n, cols = height.shape
     out_l = np.full((n, cols), np.nan)
     out_c = np.full((n, cols), np.nan)
@@ -60,17 +64,25 @@ def slave_offsets(master, slave, first: int, height: np.ndarray):
     coef = np.ascontiguousarray(np.stack([dl @ inv.T, dc @ inv.T]))  # (2, rows, colnodes, LEVELS)
     fc = (np.arange(cols) - colnodes[0]) / (colnodes[1] - colnodes[0])
     j0 = np.minimum(fc.astype(np.int64), colnodes.size - 2)
+    if residual is None:
+        res = (0, (1.0, 1.0), np.zeros(1), np.zeros(1))
+    else:
+        res = (residual.degree, residual.scale, residual.coeff_line, residual.coeff_col)
     _evaluate(coef, rows[0], rows[1] - rows[0], j0, fc - j0, first,
-              np.ascontiguousarray(height, dtype=np.float64), h_mid, h_half, out_l, out_c)
+              np.ascontiguousarray(height, dtype=np.float64), h_mid, h_half, res[0], float(res[1][0]),
+              float(res[1][1]), np.asarray(res[2], np.float64), np.asarray(res[3], np.float64), absolute,
+              out_l, out_c)
     return out_l, out_c
 
 
 @numba.njit(parallel=True, cache=True)
-def _evaluate(coef, row0, drow, j0, wx, first, height, h_mid, h_half, out_l, out_c):
+def _evaluate(coef, row0, drow, j0, wx, first, height, h_mid, h_half, degree, scale_l, scale_c, res_l, res_c,
+              absolute, out_l, out_c):
     levels = coef.shape[3]
     last_cell = coef.shape[1] - 2
     for i in numba.prange(height.shape[0]):
-        fr = (first + i - row0) / drow
+        line = first + i
+        fr = (line - row0) / drow
         i0 = min(int(fr), last_cell)
         wy = fr - i0
         ql = np.empty(levels)
@@ -92,6 +104,21 @@ def _evaluate(coef, row0, drow, j0, wx, first, height, h_mid, h_half, out_l, out
             for k in range(levels - 2, -1, -1):
                 vl = vl * u + ql[k]
                 vc = vc * u + qc[k]
+            if degree > 0:  # the residual polynomial, terms u^(d-k) v^k as in grid.Residual
+                ru = line / scale_l
+                rv = j / scale_c
+                vl += res_l[0]
+                vc += res_c[0]
+                t = 1
+                for d in range(1, degree + 1):
+                    for k in range(d + 1):
+                        term = ru ** (d - k) * rv**k
+                        vl += res_l[t] * term
+                        vc += res_c[t] * term
+                        t += 1
+            if absolute:
+                vl += line
+                vc += j
             out_l[i, j] = vl
             out_c[i, j] = vc
 

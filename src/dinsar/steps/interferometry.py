@@ -156,10 +156,8 @@ def coregister(master_safe, slave_safe, height_tif, grid_json, dst, polarisation
             rasterio.open(s.measurement_path) as sr, rasterio.open(height_tif) as hr:
         w.gcps = raster.gcps_from_grid(m.annotation.geolocation_grid)
         for first, n in raster.line_blocks(lines, BLOCK_LINES):
-            dl, dc = lookup.slave_offsets(m, s, first, hr.read(1, window=Window(0, first, cols, n)))
-            ll, cc = np.mgrid[first:first + n, 0:cols].astype(np.float64)
-            rl, rc = model(ll, cc)
-            y, x = ll + dl + rl, cc + dc + rc
+            y, x = lookup.slave_offsets(m, s, first, hr.read(1, window=Window(0, first, cols, n)), model,
+                                        absolute=True)
             finite = np.isfinite(y)
             if not finite.any():
                 w.write(np.zeros((n, cols), np.complex64), 1, window=Window(0, first, cols, n))
