@@ -60,3 +60,39 @@ def read_xyz(path, window=None) -> np.ndarray:
     with rasterio.open(path) as src:
         origin = np.array([float(v) for v in src.tags()["XYZ_ORIGIN"].split()])
         return src.read(window=window).astype(np.float64) + origin[:, None, None]
+
+
+class BackgroundWrites:
+    """Block writes in one background thread, in order, while the caller computes the next block.
+
+    GDAL releases the GIL while it writes, so a disk-bound step overlaps its output with its
+    computation. At most `depth` blocks wait (memory stays bounded); a write's error is raised by a
+    later submit or on leaving the context (the step's atomic outputs then remove the partial files).
+    """
+
+    def __init__(self, depth: int = 4):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="raster-write")
+        self._pending = []
+        self._depth = depth
+
+    def submit(self, fn, *args, **kwargs) -> None:
+        while self._pending and (len(self._pending) >= self._depth or self._pending[0].done()):
+            self._pending.pop(0).result()
+        self._pending.append(self._pool.submit(fn, *args, **kwargs))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        try:
+            while self._pending:
+                future = self._pending.pop(0)
+                if exc_type is None:
+                    future.result()
+                else:
+                    future.cancel()
+        finally:
+            self._pool.shutdown(wait=True)
+        return False

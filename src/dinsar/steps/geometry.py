@@ -99,9 +99,13 @@ def dem_projection(safe: str | Path, dem: str | Path, dst_projection: str | Path
         with rasterio.open(tmps[1], "w", **raster.geotiff_profile(lines, cols, np.float32, count=2,
                                                                   nodata=np.nan)) as wh, \
              rasterio.open(tmps[2], "w", **raster.geotiff_profile(lines, cols, np.float32, count=3,
-                                                                  nodata=np.nan)) as wx:
+                                                                  nodata=np.nan)) as wx, \
+             raster.BackgroundWrites() as writes:
             wh.gcps = gcps
             wx.gcps = gcps
+            wh.set_band_description(1, "ellipsoidal height (m)")
+            wh.set_band_description(2, "flag: 0 good, 1 filled DEM hole, 2 unresolved")
+            wx.update_tags(XYZ_ORIGIN=" ".join(f"{v:.3f}" for v in origin), XYZ_CRS="EPSG:4978")
             for first, n in raster.line_blocks(lines, GEOMETRY_BLOCK_LINES):
                 xyz, h = _ground(scene_dem, orbit, grid, first, n, cols)
                 ok = np.isfinite(h)
@@ -111,11 +115,8 @@ def dem_projection(safe: str | Path, dem: str | Path, dst_projection: str | Path
                     holes = sample_dem(_mask_as_dem(scene_dem), lon, lat) > 0.5
                     flag[tuple(np.argwhere(ok)[holes].T)] = 1
                 window = Window(0, first, cols, n)
-                wh.write(np.stack([h, flag]).astype(np.float32), window=window)
-                wx.write((xyz - origin[:, None, None]).astype(np.float32), window=window)
-            wh.set_band_description(1, "ellipsoidal height (m)")
-            wh.set_band_description(2, "flag: 0 good, 1 filled DEM hole, 2 unresolved")
-            wx.update_tags(XYZ_ORIGIN=" ".join(f"{v:.3f}" for v in origin), XYZ_CRS="EPSG:4978")
+                writes.submit(wh.write, np.stack([h, flag]).astype(np.float32), window=window)
+                writes.submit(wx.write, (xyz - origin[:, None, None]).astype(np.float32), window=window)
         tmps[3].write_text(json.dumps(_radar_sidecar(product), indent=1))
     log.info("DEM projection of %s on %s: %dx%d DEM samples, %dx%d pixels", product.name, dem, ny, nx,
              lines, cols)

@@ -153,14 +153,15 @@ def coregister(master_safe, slave_safe, height_tif, grid_json, dst, polarisation
         f_dc = float(dc.data_doppler_hz(mid_range)) if dc is not None else 0.0
     prof = raster.geotiff_profile(lines, cols, np.complex64)
     with atomic.outputs(dst) as (tmp,), rasterio.open(tmp, "w", **prof) as w, \
-            rasterio.open(s.measurement_path) as sr, rasterio.open(height_tif) as hr:
+            rasterio.open(s.measurement_path) as sr, rasterio.open(height_tif) as hr, \
+            raster.BackgroundWrites() as writes:
         w.gcps = raster.gcps_from_grid(m.annotation.geolocation_grid)
         for first, n in raster.line_blocks(lines, BLOCK_LINES):
             y, x = lookup.slave_offsets(m, s, first, hr.read(1, window=Window(0, first, cols, n)), model,
                                         absolute=True)
             finite = np.isfinite(y)
             if not finite.any():
-                w.write(np.zeros((n, cols), np.complex64), 1, window=Window(0, first, cols, n))
+                writes.submit(w.write, np.zeros((n, cols), np.complex64), 1, window=Window(0, first, cols, n))
                 continue
             y0 = max(0, int(np.floor(np.nanmin(y))) - HALF - 1)
             y1 = min(s.shape[0], int(np.ceil(np.nanmax(y))) + HALF + 2)
@@ -171,7 +172,7 @@ def coregister(master_safe, slave_safe, height_tif, grid_json, dst, polarisation
                 src = sr.read(1, window=Window(x0, y0, x1 - x0, y1 - y0)).astype(np.complex64)
                 block = resample(src, y0, x0, y, x, f_dc, a.azimuth_time_interval_s)
                 block[~finite] = 0
-            w.write(block, 1, window=Window(0, first, cols, n))
+            writes.submit(w.write, block, 1, window=Window(0, first, cols, n))
     log.info("coregistered %s onto %s (Doppler %.1f Hz)", s.name, m.name, f_dc)
     return Path(dst)
 
