@@ -76,7 +76,7 @@ def test_interferogram_kernel_matches_numpy(naz, nrg):
     m, s, phase = _images(rng, (61, 83))
     got = interfere_multilook(np.pad(m, 1), np.pad(s, 1), phase, naz, nrg)
     ref = interfere_multilook_numpy(m, s, phase, naz, nrg)
-    # float64 sums in both; the reference multilooks in float32 (its kernels' output type)
+    # float64 sums in both, float32 output
     np.testing.assert_allclose(got[[0, 2, 3]], ref[[0, 2, 3]], rtol=2e-6, atol=1e-6)
     np.testing.assert_allclose(np.angle(np.exp(1j * (got[1] - ref[1]))), 0, atol=2e-5)
     assert 0 < ref[3].mean() < 1  # some looks lost to fill, a hole and the missing ground point

@@ -18,8 +18,6 @@ import math
 import numba
 import numpy as np
 
-from dinsar.kernels.multilook import multilook_complex, multilook_intensity
-
 
 def interfere_multilook(m: np.ndarray, s: np.ndarray, phase: np.ndarray, naz: int, nrg: int) -> np.ndarray:
     """(4, lines // naz, cols // nrg) float32 from phase (lines, cols) and complex64 m, s framed:
@@ -95,12 +93,16 @@ def zero_fill(a: np.ndarray) -> np.ndarray:
 
 def interfere_multilook_numpy(m: np.ndarray, s: np.ndarray, phase: np.ndarray, naz: int, nrg: int) -> np.ndarray:
     """The reference: the same bands from whole-image numpy arrays."""
+    h, w = m.shape[0] // naz * naz, m.shape[1] // nrg * nrg
+
+    def mean(a):
+        return a[:h, :w].reshape(h // naz, naz, w // nrg, nrg).mean(axis=(1, 3))
+
     valid = ~zero_fill(m) & ~zero_fill(s) & np.isfinite(phase)
     ifg = np.where(valid, m.astype(np.complex128) * np.conj(s) * np.exp(1j * np.where(valid, phase, 0)), 0)
-    num = multilook_complex(ifg, naz, nrg)
-    pm = multilook_intensity(np.where(valid, m, 0), naz, nrg)
-    ps = multilook_intensity(np.where(valid, s, 0), naz, nrg)
-    ok = multilook_intensity(valid.astype(np.float32), naz, nrg) > 0.999
-    denom = np.sqrt(pm.astype(np.float64) * ps)
+    num = mean(ifg)
+    pm = mean(np.where(valid, np.abs(m.astype(np.complex128)) ** 2, 0))
+    ps = mean(np.where(valid, np.abs(s.astype(np.complex128)) ** 2, 0))
+    denom = np.sqrt(pm * ps)
     coh = np.where(denom > 0, np.abs(num) / np.where(denom > 0, denom, 1), 0)
-    return np.stack([np.sqrt(denom), np.angle(num), np.clip(coh, 0, 1), ok]).astype(np.float32)
+    return np.stack([np.sqrt(denom), np.angle(num), np.clip(coh, 0, 1), mean(valid) == 1]).astype(np.float32)
