@@ -96,8 +96,9 @@ def dem_projection(safe: str | Path, dem: str | Path, dst_projection: str | Path
         geo = product.annotation.geolocation_grid  # the scene's centre: offsets stay within the footprint
         origin = geodetic_to_ecef(np.mean(geo.longitude), np.mean(geo.latitude), np.mean(geo.height))[0].round(0)
         gcps = raster.gcps_from_grid(product.annotation.geolocation_grid)
+        # band-interleaved: coregistration and interferogram read the heights (band 1) alone
         with rasterio.open(tmps[1], "w", **raster.geotiff_profile(lines, cols, np.float32, count=2,
-                                                                  nodata=np.nan)) as wh, \
+                                                                  nodata=np.nan, interleave="band")) as wh, \
              rasterio.open(tmps[2], "w", **raster.geotiff_profile(lines, cols, np.float32, count=3,
                                                                   nodata=np.nan)) as wx, \
              raster.BackgroundWrites() as writes:
