@@ -159,6 +159,8 @@ def truth_check(out: Path, looks=(3, 3), min_coherence: float = 0.5, block: int 
     import rasterio
     from rasterio.windows import Window
 
+    import dinsar.io.raster  # noqa: F401  (silences rasterio's warning on radar-geometry rasters)
+
     naz, nrg = looks
     truth_json = json.loads((out / "truth" / "truth.json").read_text())
     wavelength = truth_json["wavelength_m"]

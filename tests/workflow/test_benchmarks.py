@@ -1,5 +1,6 @@
 """The benchmark script runs end to end on a tiny pair (the full-size runs live in benchmarks/)."""
 
+import re
 import subprocess
 import sys
 
@@ -20,3 +21,7 @@ def test_benchmark_script_on_a_tiny_pair(tmp_path):
     for step in ("simulate", "dem_projection", "deformation_grid", "coregister", "interferogram"):
         assert f"| {step} |" in text
     assert "vs map_coordinates" in text and "vs sarsen" in text and "thread scaling" in text
+    # the run checks its interferogram against the truth: noise-level residual (coherence 0.9)
+    residual, noise = (float(v) for v in re.search(r"residual ([0-9.]+) rad rms \(the 3×3-look noise at "
+                                                   r"their coherence ([0-9.]+) rad\)", text).groups())
+    assert residual < 1.5 * noise + 0.02
