@@ -16,11 +16,12 @@ class UnwrappingError(DinsarError):
 
 
 def unwrap(ifg: np.ndarray, coherence: np.ndarray, valid: np.ndarray, nlooks: float,
-           cost: str = "defo", tile: int = 2048, min_fraction: float = 0.5, init: str = "mst"):
+           cost: str = "defo", tile: int = 2048, min_fraction: float = 0.5, init: str = "mst", nproc: int = 1):
     """Unwrapped phase (float32, NaN outside `valid`) and connected-component labels (0 = none).
 
     init: SNAPHU's initial flow, "mst" (SNAPHU's default) or "mcf" (snaphu-py's); the optimiser
     then reaches the same solution on the demo pair, MST 7x sooner (0.6 s vs 4.2 s at 682²).
+    Images over `tile` pixels are unwrapped in tiles, `nproc` at a time.
     """
     import snaphu
 
@@ -32,7 +33,7 @@ def unwrap(ifg: np.ndarray, coherence: np.ndarray, valid: np.ndarray, nlooks: fl
         unw, conncomp = snaphu.unwrap(
             np.where(valid, ifg, 0).astype(np.complex64), np.where(valid, coherence, 0).astype(np.float32),
             nlooks=float(nlooks), cost=cost, init=init, mask=valid.astype(np.uint8), ntiles=ntiles,
-            tile_overlap=64 if ntiles != (1, 1) else 0,
+            tile_overlap=64 if ntiles != (1, 1) else 0, nproc=max(1, int(nproc)),
         )
     except Exception as e:  # snaphu raises RuntimeError/ValueError/OSError with its own message
         reason = str(e).splitlines()[0] if str(e) else type(e).__name__

@@ -264,7 +264,7 @@ def filter_unwrap(ifg_tif, dst_filtered, dst_unwrapped, looks=(3, 3), alpha: flo
     valid = ok & (coh >= min_coherence)
     # equivalent number of looks: naz·nrg samples, correlated by the ~0.8 oversampling in each axis
     nlooks = looks[0] * looks[1] * 0.8 * 0.85
-    unw, cc = unwrap(filtered, coh, valid, nlooks, init=init)
+    unw, cc = unwrap(filtered, coh, valid, nlooks, init=init, nproc=threads)
     if reference is None:
         reference = pick_reference(coh, cc)
     r0, c0 = reference
