@@ -117,13 +117,17 @@ def test_radar_to_ground_inverts_the_projection(rome):
     xyz, h, ok = radar_to_ground(dem, product.orbit, product.radar_grid, lines, cols)
     assert ok.mean() > 0.95  # the rest falls outside the DEM (its footprint is rotated in radar geometry)
     assert np.all(np.isnan(h[~ok]) | ~np.isfinite(sample_dem(dem, *_lonlat(xyz[~ok]))))
-    t, r = geo2rdr(product.orbit, product.radar_grid, xyz[ok])
+    _assert_seen_there_on_the_dem(product, dem, xyz[ok], h[ok], lines.ravel()[ok], cols.ravel()[ok])
+
+
+def _assert_seen_there_on_the_dem(product, dem, xyz, h, lines, cols):
+    """Each point is on its pixel's range-Doppler circle (1e-4 px) and its height is the DEM's there,
+    to the 1 mm iteration tolerance."""
+    t, r = geo2rdr(product.orbit, product.radar_grid, xyz)
     g = product.radar_grid
-    np.testing.assert_allclose((t - g.first_line_s) / g.line_interval_s, lines.ravel()[ok], atol=1e-4)
-    np.testing.assert_allclose((2 * r / C - g.near_range_time_s) * g.range_sampling_rate_hz, cols.ravel()[ok],
-                               atol=1e-4)
-    # the ground point's height is the DEM's there, to the 1 mm iteration tolerance
-    np.testing.assert_allclose(h[ok], sample_dem(dem, *_lonlat(xyz[ok])), atol=0.0011)
+    np.testing.assert_allclose((t - g.first_line_s) / g.line_interval_s, lines, atol=1e-4)
+    np.testing.assert_allclose((2 * r / C - g.near_range_time_s) * g.range_sampling_rate_hz, cols, atol=1e-4)
+    np.testing.assert_allclose(h, sample_dem(dem, *_lonlat(xyz)), atol=0.0011)
 
 
 def _lonlat(xyz):
@@ -167,9 +171,4 @@ def test_ground_table_agrees_with_the_per_pixel_solver(rome):
     assert np.all(ok[ref_ok]) and ref_ok.mean() > 0.9 and (ok & ~ref_ok).mean() < 1e-3
     assert np.abs(h[ref_ok] - ref_h[ref_ok]).max() < 0.005
     assert np.linalg.norm(xyz[ref_ok] - ref_xyz[ref_ok], axis=1).max() < 0.01
-    t, r = geo2rdr(product.orbit, product.radar_grid, xyz[ok])
-    g = product.radar_grid
-    np.testing.assert_allclose((t - g.first_line_s) / g.line_interval_s, lines.ravel()[ok], atol=1e-4)
-    np.testing.assert_allclose((2 * r / C - g.near_range_time_s) * g.range_sampling_rate_hz, cols.ravel()[ok],
-                               atol=1e-4)
-    np.testing.assert_allclose(h[ok], sample_dem(dem, *_lonlat(xyz[ok])), atol=0.0011)
+    _assert_seen_there_on_the_dem(product, dem, xyz[ok], h[ok], lines.ravel()[ok], cols.ravel()[ok])

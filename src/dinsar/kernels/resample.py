@@ -8,6 +8,7 @@ tap's time offset from the output position); for zero-Doppler data this is 1.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numba
@@ -37,20 +38,11 @@ def _weight(x, half, beta, i0_beta):
 TABLE_STEP = 1.0 / 4096  # weights tabulated at this step, linearly interpolated (error < 1e-6)
 
 
+@functools.cache
 def weight_table() -> np.ndarray:
     x = np.arange(-(HALF + 0.5), HALF + 0.5 + TABLE_STEP, TABLE_STEP)
     i0 = float(np.i0(KAISER_BETA))
     return np.array([_weight(v, HALF, KAISER_BETA, i0) for v in x])
-
-
-_TABLE = None
-
-
-def _table() -> np.ndarray:
-    global _TABLE
-    if _TABLE is None:
-        _TABLE = weight_table()
-    return _TABLE
 
 
 @numba.njit(cache=True, inline="always")
@@ -79,22 +71,13 @@ X_DRIFT_MAX = 1e-3  # px: largest range-position change within a block for the s
 FRACTIONS = 8192  # the two-pass kernel's tap weights at fractional positions k / FRACTIONS (error <= 6e-5 px)
 
 
+@functools.cache
 def tap_table() -> np.ndarray:
     """(FRACTIONS + 1, 2·HALF) normalised tap weights for a position floor(p) + k / FRACTIONS, taps at
     floor(p) - HALF + 1 ... floor(p) + HALF."""
     frac = np.arange(FRACTIONS + 1)[:, None] / FRACTIONS
     w = weights_numpy(frac + HALF - 1 - np.arange(2 * HALF)[None, :])
     return w / w.sum(axis=1, keepdims=True)
-
-
-_TAPS = None
-
-
-def _taps() -> np.ndarray:
-    global _TAPS
-    if _TAPS is None:
-        _TAPS = tap_table()
-    return _TAPS
 
 
 @numba.njit(parallel=True, cache=True)
@@ -215,13 +198,13 @@ def resample(src: np.ndarray, line0: int, col0: int, y: np.ndarray, x: np.ndarra
     out = np.empty(y.shape, dtype=np.complex64)
     args = (np.ascontiguousarray(src, dtype=np.complex64), int(line0), int(col0),
             np.ascontiguousarray(y, dtype=np.float64), np.ascontiguousarray(x, dtype=np.float64),
-            float(doppler_hz * line_interval_s), out, HALF, _table())
+            float(doppler_hz * line_interval_s), out, HALF, weight_table())
     if exact or y.ndim != 2:
         _resample(*args)
     else:
         f = float(doppler_hz * line_interval_s)
         phasor = np.exp(-2j * np.pi * f * np.arange(src.shape[0])) if f else np.ones(src.shape[0], np.complex128)
-        _resample_blocked(*args, BLOCK, X_DRIFT_MAX, _taps(), phasor)
+        _resample_blocked(*args, BLOCK, X_DRIFT_MAX, tap_table(), phasor)
     return out
 
 

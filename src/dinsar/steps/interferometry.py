@@ -24,6 +24,7 @@ from dinsar.steps.common import set_threads
 log = logging.getLogger(__name__)
 
 BLOCK_LINES = 256
+GEOCODE_BLOCK_LINES = 256  # output rows per block; each reads only the radar window its nodes fall in
 
 
 def open_pair(master_safe, slave_safe, polarisation: str, orbits=None):
@@ -314,18 +315,15 @@ def geocode(master_safe, dem, unwrapped_tif, ifg_tif, dst_los, dst_enu, dst_cohe
     set_threads(threads)
     product = sentinel1.open_product(master_safe, polarisation=polarisation, orbit=orbits)
     scene_dem = _scene_dem(product, dem, dem_vertical, geoid_dir)
-    with rasterio.open(unwrapped_tif) as src:
-        unw = src.read(1)
-    _, _, coh, ok, _ = _read_ifg(ifg_tif)
     wavelength = product.annotation.wavelength_m
-    los_radar = np.where(ok & np.isfinite(unw), -wavelength * unw / (4 * np.pi), np.nan)
+    with rasterio.open(ifg_tif) as src:
+        lines, cols = src.height, src.width
     naz, nrg = looks
     a = product.annotation
     if posting_deg is None:
         ground = max(naz * a.azimuth_pixel_spacing_m,
                      nrg * a.range_pixel_spacing_m / np.sin(np.radians(a.incidence_angle_mid_deg)))
         posting_deg = float(np.round(ground / 111_000.0, 7))
-    lines, cols = los_radar.shape
     # the footprint: ground points (on the DEM) of the image border, plus two output pixels
     from dinsar.geometry.ellipsoid import ecef_to_geodetic
     from dinsar.geometry.projection import radar_to_ground
@@ -344,14 +342,24 @@ def geocode(master_safe, dem, unwrapped_tif, ifg_tif, dst_los, dst_enu, dst_cohe
     nx = int(np.ceil((east - west) / posting_deg))
     ny = int(np.ceil((north - south) / posting_deg))
     transform = from_origin(west, north, posting_deg, posting_deg)
-    layers = [los_radar, np.where(ok, coh, np.nan)]
-    if filtered_tif is not None and dst_phase is not None:
-        with rasterio.open(filtered_tif) as src:
-            z = src.read(1)
-        z = np.where(ok, z / np.maximum(np.abs(z), 1e-30), np.nan)
-        layers += [z.real, z.imag]
-    rasters = np.stack(layers)
-    outs = [Path(dst_los), Path(dst_enu), Path(dst_coherence)] + ([Path(dst_phase)] if len(layers) == 4 else [])
+    with_phase = filtered_tif is not None and dst_phase is not None
+
+    def radar_layers(window):
+        """LOS displacement, coherence and (with_phase) the filtered phase's cos/sin over a window."""
+        with rasterio.open(unwrapped_tif) as src:
+            unw = src.read(1, window=window)
+        with rasterio.open(ifg_tif) as src:
+            coh, ok = src.read((3, 4), window=window)
+        ok = ok > 0.5
+        layers = [np.where(ok & np.isfinite(unw), -wavelength * unw / (4 * np.pi), np.nan), np.where(ok, coh, np.nan)]
+        if with_phase:
+            with rasterio.open(filtered_tif) as src:
+                z = src.read(1, window=window)
+            z = np.where(ok, z / np.maximum(np.abs(z), 1e-30), np.nan)
+            layers += [z.real, z.imag]
+        return np.stack(layers)
+
+    outs = [Path(dst_los), Path(dst_enu), Path(dst_coherence)] + ([Path(dst_phase)] if with_phase else [])
     prof = dict(driver="GTiff", height=ny, width=nx, dtype="float32", crs="EPSG:4326", transform=transform,
                 tiled=True, blockxsize=256, blockysize=256, nodata=np.nan)
     work = [p.with_name(f".{p.stem}.work.tif") for p in outs]
@@ -360,12 +368,22 @@ def geocode(master_safe, dem, unwrapped_tif, ifg_tif, dst_los, dst_enu, dst_cohe
         with rasterio.open(work[0], "w", count=1, **prof) as wl, \
                 rasterio.open(work[1], "w", count=3, **prof) as we, \
                 rasterio.open(work[2], "w", count=1, **prof) as wc:
-            for first, n in raster.line_blocks(ny, 256):
+            for first, n in raster.line_blocks(ny, GEOCODE_BLOCK_LINES):
                 rows, cols_ = np.mgrid[first:first + n, 0:nx]
                 lon = west + (cols_ + 0.5) * posting_deg
                 lat = north - (rows + 0.5) * posting_deg
                 y, x, xyz = radar_coordinates(product, scene_dem, lon, lat, looks)
-                vals = bilinear_many(rasters, y, x).reshape(len(layers), n, nx)
+                # the radar window these nodes fall in (bilinear: one sample beyond), read for this block only
+                inside = (y >= 0) & (y <= lines - 1) & (x >= 0) & (x <= cols - 1)
+                vals = np.full((4 if with_phase else 2, n * nx), np.nan)
+                if inside.any():
+                    r1 = min(lines, int(np.floor(y[inside].max())) + 2)
+                    c1 = min(cols, int(np.floor(x[inside].max())) + 2)
+                    r0 = max(0, min(int(np.floor(y[inside].min())), r1 - 2))
+                    c0 = max(0, min(int(np.floor(x[inside].min())), c1 - 2))
+                    layers = radar_layers(Window(c0, r0, c1 - c0, r1 - r0))
+                    vals[:, inside] = bilinear_many(layers, y[inside] - r0, x[inside] - c0)
+                vals = vals.reshape(-1, n, nx)
                 enu = los_enu(product, xyz, lon, lat).reshape(3, n, nx)
                 enu[:, ~np.isfinite(vals[1])] = np.nan
                 win = Window(0, first, nx, n)
