@@ -43,11 +43,13 @@ def test_residual_and_absolute_positions(pair):
     h = np.random.default_rng(3).uniform(500, 2500, (50, 700))
     model = Residual(2, (300.0, 700.0), np.array([0.1, -0.02, 0.03, 0.004, -0.005, 0.006]),
                      np.array([-0.2, 0.01, -0.03, 0.002, 0.007, -0.001]))
-    y, x = lookup.slave_offsets(m, s, 100, h, model, absolute=True)
     el, ec = lookup.slave_offsets_exact(m, s, 100, h)
     ll, cc = np.mgrid[100:150, 0:700].astype(float)
-    rl, rc = model(ll, cc)
-    assert np.max(np.abs(y - (ll + el + rl))) < 1e-6 and np.max(np.abs(x - (cc + ec + rc))) < 1e-6
+    constant = Residual(0, (300.0, 700.0), np.array([0.31]), np.array([-0.22]))  # degree 0: a shift
+    for residual in (model, constant):
+        y, x = lookup.slave_offsets(m, s, 100, h, residual, absolute=True)
+        rl, rc = residual(ll, cc)
+        assert np.max(np.abs(y - (ll + el + rl))) < 1e-6 and np.max(np.abs(x - (cc + ec + rc))) < 1e-6
 
 
 def test_table_of_a_flat_block(pair):

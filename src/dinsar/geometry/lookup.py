@@ -104,11 +104,12 @@ def _evaluate(coef, row0, drow, j0, wx, first, height, h_mid, h_half, degree, sc
             for k in range(levels - 2, -1, -1):
                 vl = vl * u + ql[k]
                 vc = vc * u + qc[k]
-            if degree > 0:  # the residual polynomial, terms u^(d-k) v^k as in grid.Residual
+            # the residual polynomial (zero without one), terms u^(d-k) v^k as in grid.Residual
+            vl += res_l[0]
+            vc += res_c[0]
+            if degree > 0:
                 ru = line / scale_l
                 rv = j / scale_c
-                vl += res_l[0]
-                vc += res_c[0]
                 t = 1
                 for d in range(1, degree + 1):
                     for k in range(d + 1):
