@@ -32,12 +32,18 @@ NODE_LINES = 128  # lines between nodes, at most
 NEWTON_STEPS = 8
 
 
-def ground_block(dem: Dem, orbit: Orbit, grid: RadarGrid, first: int, n: int, cols: int, tol_m: float = 0.001):
+def ground_block(dem: Dem, orbit: Orbit, grid: RadarGrid, first: int, n: int, cols: int, tol_m: float = 0.001,
+                 heights: tuple[float, float] | None = None):
     """ECEF (3, n, cols) and ellipsoidal height (n, cols) of the ground points seen by lines
-    first .. first + n - 1, all columns; NaN where unresolved (outside the DEM)."""
+    first .. first + n - 1, all columns; NaN where unresolved (outside the DEM).
+
+    heights: the DEM's lowest and highest height, if the caller has them (a scene's blocks share them).
+    """
     if not dem.crs.is_geographic:
         raise ValueError("ground_block needs a geographic DEM")
-    h_lo, h_hi = float(np.nanmin(dem.height)) - 1.0, float(np.nanmax(dem.height)) + 1.0
+    if heights is None:
+        heights = (float(np.nanmin(dem.height)), float(np.nanmax(dem.height)))
+    h_lo, h_hi = heights[0] - 1.0, heights[1] + 1.0
     h_mid, h_half = 0.5 * (h_lo + h_hi), 0.5 * (h_hi - h_lo)
     u = np.cos(np.pi * (2 * np.arange(LEVELS) + 1) / (2 * LEVELS))
     rows = table_nodes(first, n, NODE_LINES, minimum=3)

@@ -107,8 +107,9 @@ def dem_projection(safe: str | Path, dem: str | Path, dst_projection: str | Path
             wh.set_band_description(1, "ellipsoidal height (m)")
             wh.set_band_description(2, "flag: 0 good, 1 filled DEM hole, 2 unresolved")
             wx.update_tags(XYZ_ORIGIN=" ".join(f"{v:.3f}" for v in origin), XYZ_CRS="EPSG:4978")
+            heights = (float(np.nanmin(scene_dem.height)), float(np.nanmax(scene_dem.height)))
             for first, n in raster.line_blocks(lines, GEOMETRY_BLOCK_LINES):
-                xyz, h = _ground(scene_dem, orbit, grid, first, n, cols)
+                xyz, h = _ground(scene_dem, orbit, grid, first, n, cols, heights)
                 ok = np.isfinite(h)
                 flag = np.where(ok, 0, 2).astype(np.float32)
                 if scene_dem.filled.any():
@@ -124,13 +125,14 @@ def dem_projection(safe: str | Path, dem: str | Path, dst_projection: str | Path
     return outs[:3]
 
 
-def _ground(dem, orbit, grid, first, n, cols):
-    """ECEF (3, n, cols) and height (n, cols) of the ground points of lines first .. first + n - 1."""
+def _ground(dem, orbit, grid, first, n, cols, heights):
+    """ECEF (3, n, cols) and height (n, cols) of the ground points of lines first .. first + n - 1
+    (heights: the DEM's extremes)."""
     from dinsar.geometry.ground import ground_block
     from dinsar.geometry.projection import radar_to_ground
 
     if dem.crs.is_geographic:
-        return ground_block(dem, orbit, grid, first, n, cols)
+        return ground_block(dem, orbit, grid, first, n, cols, heights=heights)
     ll, cc = np.mgrid[first:first + n, 0:cols]
     xyz, h, _ = radar_to_ground(dem, orbit, grid, ll, cc)
     return xyz.T.reshape(3, n, cols), h.reshape(n, cols)
