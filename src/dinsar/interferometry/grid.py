@@ -3,8 +3,9 @@ amplitude correlation, the residual fitted robustly by a polynomial (DiapOTB SAR
 SARCorrelationGrid).
 
 Offsets are slave position minus master position, in slave lines/columns, at master pixels.
-The geometric part is exact per pixel (each master pixel's ground point, from the DEM
-projection, seen by the slave orbit); only the residual misregistration is a polynomial.
+The geometric part is per pixel (each master pixel's ground point, from the DEM projection,
+seen by the slave orbit: exact at the grid's nodes here, through dinsar.geometry.lookup's table
+within 1e-6 px in the coregistration); only the residual misregistration is a polynomial.
 """
 
 from __future__ import annotations
