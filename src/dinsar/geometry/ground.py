@@ -25,7 +25,7 @@ from dinsar.geometry.ellipsoid import ecef_to_geodetic
 from dinsar.geometry.lookup import LEVELS, table_nodes
 from dinsar.geometry.orbit import Orbit
 from dinsar.geometry.projection import _solve_pixel
-from dinsar.geometry.radar import C, RadarGrid, rdr2geo
+from dinsar.geometry.radar import RadarGrid, rdr2geo
 
 NODE_COLS = 32  # columns between nodes
 NODE_LINES = 128  # lines between nodes, at most
@@ -49,10 +49,7 @@ def ground_block(dem: Dem, orbit: Orbit, grid: RadarGrid, first: int, n: int, co
     rows = table_nodes(first, n, NODE_LINES, minimum=3)
     colnodes = table_nodes(0, cols, NODE_COLS, minimum=3)
     rr, cc, uu = np.meshgrid(rows, colnodes, u, indexing="ij")
-    t = grid.first_line_s + rr * grid.line_interval_s
-    r = (grid.near_range_time_s + cc / grid.range_sampling_rate_hz) * C / 2
-    orbit.check(t, "azimuth time")
-    xyz = rdr2geo(orbit, grid, t, r, h_mid + h_half * uu)
+    xyz = rdr2geo(orbit, grid, grid.azimuth_time(rr), grid.slant_range(cc), h_mid + h_half * uu)
     lon, lat, _ = ecef_to_geodetic(xyz)
     tr = dem.transform
     x0, dx, y0, dy = tr.c + 0.5 * tr.a, tr.a, tr.f + 0.5 * tr.e, tr.e
@@ -67,8 +64,8 @@ def ground_block(dem: Dem, orbit: Orbit, grid: RadarGrid, first: int, n: int, co
     wcol = np.ascontiguousarray(np.stack([0.5 * s * (s - 1), 1 - s * s, 0.5 * s * (s + 1)], axis=1))
     out_xyz = np.empty((3, n, cols))
     out_h = np.empty((n, cols))
-    line_t = grid.first_line_s + np.arange(first, first + n) * grid.line_interval_s
-    col_r = (grid.near_range_time_s + np.arange(cols) / grid.range_sampling_rate_hz) * C / 2
+    line_t = grid.azimuth_time(np.arange(first, first + n))
+    col_r = grid.slant_range(np.arange(cols))
     _solve(coef, rows[0], rows[1] - rows[0], first, centre, wcol, h_mid, h_half,
            np.ascontiguousarray(dem.height, dtype=np.float64), line_t, col_r, orbit.t, orbit.coeffs, orbit.centres,
            orbit.scales, np.asarray(grid.doppler_poly, dtype=np.float64), grid.doppler_ref_s, grid.wavelength_m,

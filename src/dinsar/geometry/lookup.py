@@ -20,7 +20,7 @@ import math
 import numba
 import numpy as np
 
-from dinsar.geometry.radar import C, geo2rdr, rdr2geo
+from dinsar.geometry.radar import geo2rdr, rdr2geo
 
 NODE_LINES = 256  # lines between table nodes: along azimuth the offsets are near linear (error < 1e-9 px)
 NODE_COLS = 32  # columns between table nodes: the range curvature gives < 3e-7 px at 32 (grows as the step²)
@@ -53,12 +53,9 @@ def slave_offsets(master, slave, first: int, height: np.ndarray, residual=None, 
     rows, colnodes = table_nodes(first, n, NODE_LINES), table_nodes(0, cols, NODE_COLS)
     gm, gs = master.radar_grid, slave.radar_grid
     rr, cc, uu = np.meshgrid(rows, colnodes, u, indexing="ij")
-    t = gm.first_line_s + rr * gm.line_interval_s
-    r = (gm.near_range_time_s + cc / gm.range_sampling_rate_hz) * C / 2
-    xyz = rdr2geo(master.orbit, gm, t, r, h_mid + h_half * uu)
-    ts, rs = geo2rdr(slave.orbit, gs, xyz)
-    dl = (ts.reshape(rr.shape) - gs.first_line_s) / gs.line_interval_s - rr
-    dc = (2 * rs.reshape(rr.shape) / C - gs.near_range_time_s) * gs.range_sampling_rate_hz - cc
+    xyz = rdr2geo(master.orbit, gm, gm.azimuth_time(rr), gm.slant_range(cc), h_mid + h_half * uu)
+    ls, cs = gs.pixel(*geo2rdr(slave.orbit, gs, xyz))
+    dl, dc = ls.reshape(rr.shape) - rr, cs.reshape(rr.shape) - cc
     # the polynomial in u through the LEVELS samples: coefficients[..., k] of u**k
     inv = np.linalg.inv(np.vander(u, LEVELS, increasing=True))
     coef = np.ascontiguousarray(np.stack([dl @ inv.T, dc @ inv.T]))  # (2, rows, colnodes, LEVELS)
@@ -129,19 +126,12 @@ def slave_offsets_exact(master, slave, first: int, height: np.ndarray):
     n, cols = height.shape
     gm, gs = master.radar_grid, slave.radar_grid
     rr, cc = np.mgrid[first:first + n, 0:cols].astype(np.float64)
-    t = gm.first_line_s + rr * gm.line_interval_s
-    r = (gm.near_range_time_s + cc / gm.range_sampling_rate_hz) * C / 2
     h = np.asarray(height, dtype=np.float64)
     ok = np.isfinite(h)
-    xyz = rdr2geo(master.orbit, gm, t[ok], r[ok], h[ok])
-    ts, rs = geo2rdr(slave.orbit, gs, xyz)
+    xyz = rdr2geo(master.orbit, gm, gm.azimuth_time(rr[ok]), gm.slant_range(cc[ok]), h[ok])
+    ls, cs = gs.pixel(*geo2rdr(slave.orbit, gs, xyz))
     dl = np.full((n, cols), np.nan)
     dc = np.full((n, cols), np.nan)
-    dl[ok] = (ts - gs.first_line_s) / gs.line_interval_s - rr[ok]
-    dc[ok] = (2 * rs / C - gs.near_range_time_s) * gs.range_sampling_rate_hz - cc[ok]
+    dl[ok] = ls - rr[ok]
+    dc[ok] = cs - cc[ok]
     return dl, dc
-
-
-def slant_range(grid, cols: np.ndarray, dc: np.ndarray | float = 0.0) -> np.ndarray:
-    """Slant range (m) of column cols + dc of a radar grid."""
-    return (grid.near_range_time_s + (cols + dc) / grid.range_sampling_rate_hz) * C / 2

@@ -17,7 +17,7 @@ from dinsar.geometry import ellipsoid
 from dinsar.geometry.dem import Dem
 from dinsar.geometry.ellipsoid import ecef_to_geodetic, geodetic_to_ecef
 from dinsar.geometry.orbit import Orbit, evaluate
-from dinsar.geometry.radar import C, RadarGrid, _doppler_factor, geo2rdr, rdr2geo, rdr2geo_point, zero_doppler_frame
+from dinsar.geometry.radar import RadarGrid, _doppler_factor, geo2rdr, rdr2geo, rdr2geo_point, zero_doppler_frame
 
 
 def dem_to_radar(dem: Dem, orbit: Orbit, grid: RadarGrid, rows: slice | None = None):
@@ -26,9 +26,7 @@ def dem_to_radar(dem: Dem, orbit: Orbit, grid: RadarGrid, rows: slice | None = N
     rr, cc = np.mgrid[rows, 0:dem.shape[1]]
     lon, lat = dem.lonlat(rr.ravel(), cc.ravel())
     xyz = geodetic_to_ecef(lon, lat, dem.height[rows].ravel())
-    t, r = geo2rdr(orbit, grid, xyz)
-    line = (t - grid.first_line_s) / grid.line_interval_s
-    col = (2.0 * r / C - grid.near_range_time_s) * grid.range_sampling_rate_hz
+    line, col = grid.pixel(*geo2rdr(orbit, grid, xyz))
     return line.reshape(rr.shape), col.reshape(rr.shape), xyz.reshape(rr.shape + (3,))
 
 
@@ -204,8 +202,8 @@ def radar_to_ground(dem: Dem, orbit: Orbit, grid: RadarGrid, line: np.ndarray, c
         return _radar_to_ground_any_crs(dem, orbit, grid, line, col, tol_m, max_iter)
     line, col = np.broadcast_arrays(np.asarray(line, dtype=np.float64), np.asarray(col, dtype=np.float64))
     shape2d = line.shape if line.ndim == 2 else (1, line.size)
-    t = np.ascontiguousarray((grid.first_line_s + line * grid.line_interval_s).reshape(shape2d))
-    r = np.ascontiguousarray(((grid.near_range_time_s + col / grid.range_sampling_rate_hz) * C / 2.0).reshape(shape2d))
+    t = np.ascontiguousarray(grid.azimuth_time(line).reshape(shape2d))
+    r = np.ascontiguousarray(grid.slant_range(col).reshape(shape2d))
     orbit.check(t, "azimuth time")
     tr = dem.transform
     xyz = np.empty(shape2d + (3,))
@@ -229,8 +227,8 @@ def _radar_to_ground_any_crs(dem: Dem, orbit: Orbit, grid: RadarGrid, line: np.n
     """
     line = np.asarray(line, dtype=np.float64).ravel()
     col = np.asarray(col, dtype=np.float64).ravel()
-    t = grid.first_line_s + line * grid.line_interval_s
-    r = (grid.near_range_time_s + col / grid.range_sampling_rate_hz) * C / 2.0
+    t = grid.azimuth_time(line)
+    r = grid.slant_range(col)
 
     def misfit(idx, h):
         xyz = rdr2geo(orbit, grid, t[idx], r[idx], h)

@@ -31,6 +31,19 @@ class RadarGrid:
     doppler_poly: tuple[float, ...] = (0.0,)  # Hz, in (τ - doppler_ref_s)
     doppler_ref_s: float = 0.0
 
+    def azimuth_time(self, line):
+        """Seconds since the orbit epoch of (fractional) line `line`."""
+        return self.first_line_s + np.asarray(line, dtype=np.float64) * self.line_interval_s
+
+    def slant_range(self, col):
+        """One-way slant range (m) of (fractional) column `col`."""
+        return (self.near_range_time_s + np.asarray(col, dtype=np.float64) / self.range_sampling_rate_hz) * C / 2
+
+    def pixel(self, t, r):
+        """(line, column) of azimuth time t and slant range r: the inverse of the two above."""
+        return (t - self.first_line_s) / self.line_interval_s, (2 * r / C - self.near_range_time_s) * \
+            self.range_sampling_rate_hz
+
 
 @numba.njit(cache=True, inline="always")
 def _doppler_factor(dpoly, dref, wavelength, r):

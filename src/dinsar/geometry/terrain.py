@@ -130,7 +130,7 @@ def profile_points(dem: Dem, orbit: Orbit, grid: RadarGrid, first_line: int, n_l
     r_far = grid.near_range_time_s * C / 2.0 + n_cols * spacing + max(h_hi, 0.0) + 10 * spacing
     r = np.arange(r_near, r_far, spacing / oversample)
     lines = first_line + np.arange(n_lines)
-    t = grid.first_line_s + lines * grid.line_interval_s
+    t = grid.azimuth_time(lines)
     # the flat-ellipsoid points are exact every PROFILE_STEP samples and linear in range between:
     # the curve's sagitta over that span (~40 m of ground) is below 0.1 mm
     k = np.unique(np.r_[np.arange(0, r.size, PROFILE_STEP), r.size - 1])

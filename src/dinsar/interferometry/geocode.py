@@ -12,7 +12,7 @@ import numpy as np
 
 from dinsar.geometry.ellipsoid import geodetic_to_ecef
 from dinsar.geometry.projection import sample_dem
-from dinsar.geometry.radar import C, geo2rdr
+from dinsar.geometry.radar import geo2rdr
 
 
 @numba.njit(parallel=True, cache=True)
@@ -46,9 +46,7 @@ def radar_coordinates(product, dem, lon: np.ndarray, lat: np.ndarray, looks: tup
     h = sample_dem(dem, lon.ravel(), lat.ravel())
     xyz = geodetic_to_ecef(lon.ravel(), lat.ravel(), h)
     g = product.radar_grid
-    t, r = geo2rdr(product.orbit, g, xyz)
-    line = (t - g.first_line_s) / g.line_interval_s
-    col = (2 * r / C - g.near_range_time_s) * g.range_sampling_rate_hz
+    line, col = g.pixel(*geo2rdr(product.orbit, g, xyz))
     naz, nrg = looks
     # multilooked pixel k covers full-resolution k·n .. k·n + n - 1: centre k·n + (n - 1)/2
     return (line - (naz - 1) / 2) / naz, (col - (nrg - 1) / 2) / nrg, xyz

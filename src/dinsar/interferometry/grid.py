@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dinsar.errors import DinsarError
-from dinsar.geometry.radar import C, geo2rdr
+from dinsar.geometry.radar import geo2rdr
 
 log = logging.getLogger(__name__)
 
@@ -28,9 +28,7 @@ class CoregistrationError(DinsarError):
 def geometric_offsets(slave, xyz: np.ndarray, lines: np.ndarray, cols: np.ndarray):
     """Slave (line, col) - master (line, col) of ground points xyz (..., 3) seen at master (lines, cols)."""
     g = slave.radar_grid
-    t, r = geo2rdr(slave.orbit, g, xyz.reshape(-1, 3))
-    ls = (t - g.first_line_s) / g.line_interval_s
-    cs = (2 * r / C - g.near_range_time_s) * g.range_sampling_rate_hz
+    ls, cs = g.pixel(*geo2rdr(slave.orbit, g, xyz.reshape(-1, 3)))
     return ls.reshape(lines.shape) - lines, cs.reshape(cols.shape) - cols
 
 

@@ -19,7 +19,7 @@ from rasterio.windows import Window
 from dinsar.errors import ProductError
 from dinsar.geometry.ellipsoid import ecef_to_geodetic, geodetic_to_ecef
 from dinsar.geometry.orbit import Orbit
-from dinsar.geometry.radar import C, RadarGrid, geo2rdr, rdr2geo
+from dinsar.geometry.radar import RadarGrid, geo2rdr, rdr2geo
 from dinsar.io.annotation import Annotation, parse_annotation
 from dinsar.io.eof import read_eof, select_orbit
 from dinsar.io.manifest import Manifest, parse_manifest
@@ -76,9 +76,7 @@ class Sentinel1Product:
         not seen during the orbit span.
         """
         g = self.radar_grid
-        t, r = geo2rdr(self.orbit, g, geodetic_to_ecef(lon, lat, h))
-        line = (t - g.first_line_s) / g.line_interval_s
-        col = (2.0 * r / C - g.near_range_time_s) * g.range_sampling_rate_hz
+        line, col = g.pixel(*geo2rdr(self.orbit, g, geodetic_to_ecef(lon, lat, h)))
         shape = np.broadcast(lon, lat, h).shape
         return line.reshape(shape), col.reshape(shape)
 
@@ -86,9 +84,7 @@ class Sentinel1Product:
         """lon, lat (degrees) and ellipsoidal height of (line, column) at height(s) h."""
         g = self.radar_grid
         line, col, h = (np.asarray(x, dtype=float) for x in np.broadcast_arrays(line, col, h))
-        t = g.first_line_s + line * g.line_interval_s
-        r = (g.near_range_time_s + col / g.range_sampling_rate_hz) * C / 2.0
-        lon, lat, hh = ecef_to_geodetic(rdr2geo(self.orbit, g, t, r, h))
+        lon, lat, hh = ecef_to_geodetic(rdr2geo(self.orbit, g, g.azimuth_time(line), g.slant_range(col), h))
         return lon.reshape(line.shape), lat.reshape(line.shape), hh.reshape(line.shape)
 
     def read(self, window: Window | None = None) -> np.ndarray:

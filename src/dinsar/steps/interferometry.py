@@ -215,11 +215,11 @@ def interferogram(master_safe, slave_safe, slave_coreg, height_tif, dst, looks=(
         for first in range(0, out_l * naz, block):
             n = min(block, out_l * naz - first)
             h = hr.read(1, window=Window(0, first, width, n))
-            r_s = lookup.slant_range(gs, cc, lookup.slave_offsets(m, s, first, h)[1])
+            r_s = gs.slant_range(cc + lookup.slave_offsets(m, s, first, h)[1])
             if ref is None:
-                r_m = lookup.slant_range(gm, cc)
+                r_m = gm.slant_range(cc)
             else:
-                r_m = lookup.slant_range(ref.radar_grid, cc, lookup.slave_offsets(m, ref, first, h)[1])
+                r_m = ref.radar_grid.slant_range(cc + lookup.slave_offsets(m, ref, first, h)[1])
             flat = 4 * np.pi / wavelength * (r_m - r_s)
             mb, sb = (framed(lambda r0, c0, nr, nc, src=src: src.read(1, window=Window(c0, r0, nc, nr)),
                              first, n, width, (lines, cols)) for src in (mr, sr))

@@ -65,7 +65,7 @@ def perpendicular_baseline(master, slave, lon, lat, h) -> tuple[np.ndarray, np.n
     for product in (master, slave):
         line, _ = product.geo2rdr(lon, lat, h)
         g = product.radar_grid
-        t = g.first_line_s + np.ravel(line) * g.line_interval_s
+        t = g.azimuth_time(np.ravel(line))
         pos, vel, _ = product.orbit.interpolate(t)
         positions.append((pos, vel))
     (pm, vm), (ps, _) = positions
