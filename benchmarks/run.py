@@ -165,33 +165,30 @@ def truth_check(out: Path, looks=(3, 3), min_coherence: float = 0.5, block: int 
     truth_json = json.loads((out / "truth" / "truth.json").read_text())
     wavelength = truth_json["wavelength_m"]
     looks_eff = naz * nrg * truth_json["bandwidth"]["azimuth"] * truth_json["bandwidth"]["range"]
-    with rasterio.open(out / "chain" / "interferogram_ml.tif") as ifg, \
-            rasterio.open(out / "truth" / "los_displacement.tif") as truth:
+    def residuals():
+        """Per block: the phase minus the truth's (rad, not yet wrapped) and the coherence, where compared."""
+        with rasterio.open(out / "chain" / "interferogram_ml.tif") as ifg, \
+                rasterio.open(out / "truth" / "los_displacement.tif") as truth:
+            for first in range(0, ny, block):
+                n = min(block, ny - first)
+                _, phase, coh, ok = ifg.read(window=Window(0, first, nx, n))
+                d = truth.read(1, window=Window(0, first * naz, nx * nrg, n * naz)).astype(np.float64)
+                d = d.reshape(n, naz, nx, nrg).mean(axis=(1, 3))
+                use = (ok > 0.5) & (coh >= min_coherence) & np.isfinite(d)
+                yield phase[use] + 4 * np.pi * d[use] / wavelength, coh[use].astype(np.float64)
+
+    with rasterio.open(out / "chain" / "interferogram_ml.tif") as ifg:
         ny, nx = ifg.height, ifg.width
-        sums = {"z": 0j, "n": 0, "coh": 0.0, "crb": 0.0}
-        blocks = []
-        for first in range(0, ny, block):
-            n = min(block, ny - first)
-            _, phase, coh, ok = ifg.read(window=Window(0, first, nx, n))
-            d = truth.read(1, window=Window(0, first * naz, nx * nrg, n * naz)).astype(np.float64)
-            d = d.reshape(n, naz, nx, nrg).mean(axis=(1, 3))
-            use = (ok > 0.5) & (coh >= min_coherence) & np.isfinite(d)
-            resid = np.exp(1j * (phase[use] + 4 * np.pi * d[use] / wavelength))
-            sums["z"] += resid.sum()
-            sums["n"] += int(use.sum())
-            sums["coh"] += float(coh[use].sum())
-            g = np.clip(coh[use].astype(np.float64), 1e-3, 0.999)
-            sums["crb"] += float(np.sum((1 - g * g) / (2 * looks_eff * g * g)))
-            blocks.append((first, n))
-        offset = np.angle(sums["z"])
-        sq = 0.0
-        for first, n in blocks:  # second pass: the rms about the circular mean
-            _, phase, coh, ok = ifg.read(window=Window(0, first, nx, n))
-            d = truth.read(1, window=Window(0, first * naz, nx * nrg, n * naz)).astype(np.float64)
-            d = d.reshape(n, naz, nx, nrg).mean(axis=(1, 3))
-            use = (ok > 0.5) & (coh >= min_coherence) & np.isfinite(d)
-            r = np.angle(np.exp(1j * (phase[use] + 4 * np.pi * d[use] / wavelength - offset)))
-            sq += float(np.sum(r * r))
+    sums = {"z": 0j, "n": 0, "coh": 0.0, "crb": 0.0}
+    for resid, coh in residuals():
+        sums["z"] += np.exp(1j * resid).sum()
+        sums["n"] += resid.size
+        sums["coh"] += float(coh.sum())
+        g = np.clip(coh, 1e-3, 0.999)
+        sums["crb"] += float(np.sum((1 - g * g) / (2 * looks_eff * g * g)))
+    offset = np.angle(sums["z"])
+    # second pass (memory stays one block): the rms about the circular mean
+    sq = sum(float(np.sum(np.angle(np.exp(1j * (resid - offset))) ** 2)) for resid, _ in residuals())
     n = max(sums["n"], 1)
     return {"pixels": sums["n"], "fraction": sums["n"] / (ny * nx), "mean_coherence": sums["coh"] / n,
             "residual_rms_rad": (sq / n) ** 0.5, "expected_noise_rad": (sums["crb"] / n) ** 0.5,
