@@ -95,7 +95,7 @@ def dem_projection(safe: str | Path, dem: str | Path, dst_projection: str | Path
 
         geo = product.annotation.geolocation_grid  # the scene's centre: offsets stay within the footprint
         origin = geodetic_to_ecef(np.mean(geo.longitude), np.mean(geo.latitude), np.mean(geo.height))[0].round(0)
-        gcps = raster.gcps_from_grid(product.annotation.geolocation_grid)
+        gcps = raster.gcps_from_grid(geo)
         # band-interleaved: coregistration and interferogram read the heights (band 1) alone
         with rasterio.open(tmps[1], "w", **raster.geotiff_profile(lines, cols, np.float32, count=2,
                                                                   nodata=np.nan, interleave="band")) as wh, \
@@ -107,14 +107,16 @@ def dem_projection(safe: str | Path, dem: str | Path, dst_projection: str | Path
             wh.set_band_description(1, "ellipsoidal height (m)")
             wh.set_band_description(2, "flag: 0 good, 1 filled DEM hole, 2 unresolved")
             wx.update_tags(XYZ_ORIGIN=" ".join(f"{v:.3f}" for v in origin), XYZ_CRS="EPSG:4978")
+            # per scene, not per block: each is a pass over the whole DEM
             heights = (float(np.nanmin(scene_dem.height)), float(np.nanmax(scene_dem.height)))
+            holes_dem = _mask_as_dem(scene_dem) if scene_dem.filled.any() else None
             for first, n in raster.line_blocks(lines, GEOMETRY_BLOCK_LINES):
                 xyz, h = _ground(scene_dem, orbit, grid, first, n, cols, heights)
                 ok = np.isfinite(h)
                 flag = np.where(ok, 0, 2).astype(np.float32)
-                if scene_dem.filled.any():
+                if holes_dem is not None:
                     lon, lat = _lonlat_of(xyz[:, ok].T)
-                    holes = sample_dem(_mask_as_dem(scene_dem), lon, lat) > 0.5
+                    holes = sample_dem(holes_dem, lon, lat) > 0.5
                     flag[tuple(np.argwhere(ok)[holes].T)] = 1
                 window = Window(0, first, cols, n)
                 writes.submit(wh.write, np.stack([h, flag]).astype(np.float32), window=window)
