@@ -69,6 +69,16 @@ include: "workflow/rules/interferometry.smk"
 include: "workflow/rules/stack.smk"
 
 
+onstart:
+    # one run at a time writes results/<site>/ (dinsar.runlock), whatever its working directory
+    from dinsar import runlock
+
+    try:
+        runlock.acquire(f"{R}/{SITE}")
+    except runlock.LockedError as e:
+        sys.exit(f"dinsar: {e}")
+
+
 rule all:
     input:
         lambda w: inputs().targets(),

@@ -19,3 +19,7 @@ class ProductError(DinsarError):
 
 class RasterError(DinsarError):
     """A raster cannot be read or written as asked."""
+
+
+class WriteError(DinsarError):
+    """An output could not be written completely (disk full, file size limit)."""

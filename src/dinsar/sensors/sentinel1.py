@@ -29,6 +29,14 @@ from dinsar.io.statevectors import StateVectors
 # State vectors are kept this far beyond the acquisition (interpolation support).
 ORBIT_MARGIN_S = 60.0
 
+_MODE_NOTE = {"IW": " (TOPS bursts: IW TOPS is not supported yet)", "EW": " (TOPS bursts: EW is not supported)",
+              "WV": " (wave mode vignettes)"}
+
+
+class UnsupportedProductError(ProductError):
+    """A product of a mode or sensor the chain cannot process correctly."""
+
+
 # SAFE measurement TIFFs carry GCPs only in some products; that is expected.
 warnings.filterwarnings("ignore", category=NotGeoreferencedWarning)
 
@@ -108,7 +116,8 @@ def _choose(available: list[Measurement], polarisation: str, swath: str | None, 
         raise ProductError(f"{path}: no {want} measurement with annotation (offered: {offered})")
     if len(matches) > 1:
         swaths = ", ".join(sorted(m.swath for m in matches))
-        raise ProductError(f"{path}: several swaths for {pol} ({swaths}); name one with swath=")
+        raise ProductError(f"{path}: several swaths for {pol} ({swaths}); name one with --swath "
+                           "(dinsar info, dinsar quicklook) or swath= (open_product)")
     return matches[0]
 
 
@@ -117,14 +126,22 @@ def open_product(
     polarisation: str = "VV",
     swath: str | None = None,
     orbit: str | Path | None = None,
+    modes: tuple[str, ...] | None = None,
 ) -> Sentinel1Product:
     """Open one swath/polarisation of a Sentinel-1 SLC SAFE product (dir or zip).
+
+    modes: the acquisition modes the caller can process (e.g. ("SM",)); another is refused in one
+    line before anything else is read, so an IW product is never taken for a StripMap one.
 
     orbit: an EOF file, a folder of EOF files (searched recursively; the one covering the acquisition is used:
     precise before restituted, newest first), or None for the annotation's state vectors.
     """
     with SafeContainer(path) as safe:
         manifest = parse_manifest(safe.read_bytes("manifest.safe"), f"{path}/manifest.safe")
+        if modes is not None and manifest.mode not in modes:
+            raise UnsupportedProductError(
+                f"{path}: {manifest.mode} product{_MODE_NOTE.get(manifest.mode, '')}; this chain processes "
+                f"{', '.join(modes)} only, and refuses it rather than make a wrong interferogram")
         available = safe.measurements()
         chosen = _choose(available, polarisation, swath, path)
         annotation = parse_annotation(safe.read_bytes(chosen.annotation), f"{path}/{chosen.annotation}")
@@ -133,7 +150,14 @@ def open_product(
 
     if orbit is not None and Path(orbit).is_dir():  # a folder of EOF files: the one covering the product
         candidates = sorted(Path(orbit).rglob("*.EOF"))  # also per-product subfolders (fetched orbits)
-        orbit = select_orbit(candidates, manifest.mission, annotation.first_line_time, annotation.last_line_time)
+        start, stop = annotation.first_line_time, annotation.last_line_time
+        try:
+            orbit = select_orbit(candidates, manifest.mission, start, stop)
+        except ProductError:  # select_orbit knows neither the folder (the config's key) nor the product
+            raise ProductError(
+                f"orbits: {orbit} has no EOF file covering {name} ({start.astype('M8[ms]')}.."
+                f"{stop.astype('M8[ms]')}; {len(candidates)} *.EOF searched for {manifest.mission})"
+            ) from None
     if orbit is None:
         sv = annotation.state_vectors
     else:

@@ -8,3 +8,14 @@ import numba
 def set_threads(threads: int) -> None:
     """Kernels use `threads` cores (what the rule declared), never more than numba has."""
     numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))
+
+
+# What the interferometric chain processes correctly; anything else is refused, not approximated.
+CHAIN_MODES = ("SM",)
+
+
+def open_chain_product(path, polarisation: str, orbits=None):
+    """A product for the interferometric chain: a Sentinel-1 StripMap SLC, or one line refusing it."""
+    from dinsar.sensors import sentinel1
+
+    return sentinel1.open_product(path, polarisation=polarisation, orbit=orbits, modes=CHAIN_MODES)

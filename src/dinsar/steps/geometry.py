@@ -12,8 +12,7 @@ from rasterio.windows import Window
 
 from dinsar.errors import RasterError
 from dinsar.io import atomic, png, raster
-from dinsar.sensors import sentinel1
-from dinsar.steps.common import set_threads
+from dinsar.steps.common import open_chain_product, set_threads
 
 log = logging.getLogger(__name__)
 
@@ -22,26 +21,13 @@ GEOMETRY_BLOCK_LINES = 256
 
 
 def _master(safe: str | Path, polarisation: str, orbits=None):
-    return sentinel1.open_product(safe, polarisation=polarisation, orbit=orbits)
+    return open_chain_product(safe, polarisation, orbits)
 
 
-def _scene_dem(product, dem_path, dem_vertical=None, geoid_dir=None, margin_deg=0.02):
-    """The DEM over the scene footprint, widened by how far the terrain moves points in range.
+def _scene_dem(product, dem_path, dem_vertical=None, geoid_dir=None):
+    from dinsar.geometry.dem import scene_dem
 
-    The annotation's footprint is on the ellipsoid (or a coarse terrain); a point at height h
-    is seen h / tan(incidence) nearer to the sensor, so the margin grows with the DEM's maximum.
-    """
-    from dinsar.geometry import dem as dem_mod
-
-    dem_mod.use_geoid_dir(geoid_dir)
-    g = product.annotation.geolocation_grid
-    bounds = (g.longitude.min(), g.latitude.min(), g.longitude.max(), g.latitude.max())
-    dem = dem_mod.load_for_scene(dem_path, bounds, vertical=dem_vertical, margin_deg=margin_deg)
-    relief = float(np.nanmax(dem.height)) - float(np.min(g.height))
-    shift_deg = max(relief, 0.0) / np.tan(np.radians(g.incidence_angle.min())) / 110_000.0
-    if shift_deg + 0.005 > margin_deg:
-        dem = dem_mod.load_for_scene(dem_path, bounds, vertical=dem_vertical, margin_deg=shift_deg + 0.01)
-    return dem
+    return scene_dem(product, dem_path, dem_vertical, geoid_dir)
 
 
 def _radar_sidecar(product) -> dict:
@@ -110,6 +96,7 @@ def dem_projection(safe: str | Path, dem: str | Path, dst_projection: str | Path
             # per scene, not per block: each is a pass over the whole DEM
             heights = (float(np.nanmin(scene_dem.height)), float(np.nanmax(scene_dem.height)))
             holes_dem = _mask_as_dem(scene_dem) if scene_dem.filled.any() else None
+            counts = np.zeros(3, np.int64)  # pixels per flag
             for first, n in raster.line_blocks(lines, GEOMETRY_BLOCK_LINES):
                 xyz, h = _ground(scene_dem, orbit, grid, first, n, cols, heights)
                 ok = np.isfinite(h)
@@ -118,12 +105,23 @@ def dem_projection(safe: str | Path, dem: str | Path, dst_projection: str | Path
                     lon, lat = _lonlat_of(xyz[:, ok].T)
                     holes = sample_dem(holes_dem, lon, lat) > 0.5
                     flag[tuple(np.argwhere(ok)[holes].T)] = 1
+                counts += np.bincount(flag.astype(np.int64).ravel(), minlength=3)
                 window = Window(0, first, cols, n)
                 writes.submit(wh.write, np.stack([h, flag]).astype(np.float32), window=window)
                 writes.submit(wx.write, (xyz - origin[:, None, None]).astype(np.float32), window=window)
+            # the interferogram masks the pixels of filled holes; it reads the flags only when there are some
+            wh.update_tags(FILLED_PIXELS=str(int(counts[1])), UNRESOLVED_PIXELS=str(int(counts[2])))
         tmps[3].write_text(json.dumps(_radar_sidecar(product), indent=1))
     log.info("DEM projection of %s on %s: %dx%d DEM samples, %dx%d pixels", product.name, dem, ny, nx,
              lines, cols)
+    total = lines * cols
+    if counts[2]:
+        log.warning("%s covers %.1f %% of the scene: %.1f %% of its pixels (%d) have no ground point on the "
+                    "DEM and are masked (height flag 2; no interferogram or LOS there)", dem,
+                    100 * (1 - counts[2] / total), 100 * counts[2] / total, counts[2])
+    if counts[1]:
+        log.warning("%s: %d pixels (%.2f %% of the scene) see filled DEM holes: masked in the interferogram "
+                    "and the LOS map (height flag 1)", dem, counts[1], 100 * counts[1] / total)
     return outs[:3]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from pathlib import Path
 
 import numpy as np
@@ -18,8 +19,7 @@ from dinsar.io import atomic, raster
 from dinsar.io.raster import read_xyz
 from dinsar.kernels.interferogram import framed, interfere_multilook
 from dinsar.kernels.resample import HALF, resample
-from dinsar.sensors import sentinel1
-from dinsar.steps.common import set_threads
+from dinsar.steps.common import open_chain_product, set_threads
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +32,8 @@ def open_pair(master_safe, slave_safe, polarisation: str, orbits=None):
 
     orbits: a folder of EOF files (each product takes the one covering it), or None.
     """
-    m = sentinel1.open_product(master_safe, polarisation=polarisation, orbit=orbits)
-    s = sentinel1.open_product(slave_safe, polarisation=polarisation, orbit=orbits)
+    m = open_chain_product(master_safe, polarisation, orbits)
+    s = open_chain_product(slave_safe, polarisation, orbits)
     am, as_ = m.annotation, s.annotation
     for what, a, b in (("mode", am.mode, as_.mode), ("swath", am.swath, as_.swath),
                        ("polarisation", am.polarisation, as_.polarisation)):
@@ -189,8 +189,9 @@ def interferogram(master_safe, slave_safe, slave_coreg, height_tif, dst, looks=(
     with the reference slave coregistered on the master grid (reference_coreg, its product
     reference_safe for R_m). Then, over naz × nrg looks:
     phase = arg Σ I, coherence = |Σ I| / sqrt(Σ|m|² Σ|s|²), amplitude = (Σ|m|² Σ|s|²)^(1/4) / sqrt(N),
-    isData = 1 where every sample had a master, a slave and a ground point (zero fill is no data,
-    a lone zero sample is a dark valid one). One pass per block (dinsar.kernels.interferogram).
+    isData = 1 where every sample had a master, a slave and a ground point on the DEM, not in a
+    filled DEM hole (zero fill is no data, a lone zero sample is a dark valid one). One pass per
+    block (dinsar.kernels.interferogram).
     """
     set_threads(threads)
     m, s = open_pair(master_safe, slave_safe, polarisation, orbits)
@@ -212,9 +213,12 @@ def interferogram(master_safe, slave_safe, slave_coreg, height_tif, dst, looks=(
             rasterio.open(reference_coreg or m.measurement_path) as mr, rasterio.open(slave_coreg) as sr, \
             rasterio.open(height_tif) as hr:
         w.gcps = raster.gcps_from_grid(m.annotation.geolocation_grid, (naz, nrg))
+        filled = int(hr.tags().get("FILLED_PIXELS", "0")) > 0
         for first in range(0, out_l * naz, block):
             n = min(block, out_l * naz - first)
             h = hr.read(1, window=Window(0, first, width, n))
+            if filled:  # a height interpolated over a DEM hole: its topographic phase is a guess
+                h[hr.read(2, window=Window(0, first, width, n)) == 1] = np.nan
             r_s = gs.slant_range(cc + lookup.slave_offsets(m, s, first, h)[1])
             if ref is None:
                 r_m = gm.slant_range(cc)
@@ -309,12 +313,12 @@ def geocode(master_safe, dem, unwrapped_tif, ifg_tif, dst_los, dst_enu, dst_cohe
     from rasterio.shutil import copy as rio_copy
     from rasterio.transform import from_origin
 
+    from dinsar.geometry.dem import scene_dem
     from dinsar.interferometry.geocode import bilinear_many, los_enu, radar_coordinates
-    from dinsar.steps.geometry import _scene_dem
 
     set_threads(threads)
-    product = sentinel1.open_product(master_safe, polarisation=polarisation, orbit=orbits)
-    scene_dem = _scene_dem(product, dem, dem_vertical, geoid_dir)
+    product = open_chain_product(master_safe, polarisation, orbits)
+    dem_grid = scene_dem(product, dem, dem_vertical, geoid_dir)
     wavelength = product.annotation.wavelength_m
     with rasterio.open(ifg_tif) as src:
         lines, cols = src.height, src.width
@@ -331,7 +335,7 @@ def geocode(master_safe, dem, unwrapped_tif, ifg_tif, dst_los, dst_enu, dst_cohe
     edge = np.linspace(0, 1, 64)
     bl = np.concatenate([edge * (lines - 1), edge * (lines - 1), np.zeros(64), np.full(64, lines - 1)])
     bc = np.concatenate([np.zeros(64), np.full(64, cols - 1), edge * (cols - 1), edge * (cols - 1)])
-    xyz_edge, _, ok_edge = radar_to_ground(scene_dem, product.orbit, product.radar_grid,
+    xyz_edge, _, ok_edge = radar_to_ground(dem_grid, product.orbit, product.radar_grid,
                                            bl * naz + (naz - 1) / 2, bc * nrg + (nrg - 1) / 2)
     if not ok_edge.any():
         raise DinsarError(f"{master_safe}: no ground point of the image border on the DEM; cannot geocode")
@@ -362,7 +366,7 @@ def geocode(master_safe, dem, unwrapped_tif, ifg_tif, dst_los, dst_enu, dst_cohe
     outs = [Path(dst_los), Path(dst_enu), Path(dst_coherence)] + ([Path(dst_phase)] if with_phase else [])
     prof = dict(driver="GTiff", height=ny, width=nx, dtype="float32", crs="EPSG:4326", transform=transform,
                 tiled=True, blockxsize=256, blockysize=256, nodata=np.nan)
-    work = [p.with_name(f".{p.stem}.work.tif") for p in outs]
+    work = [p.with_name(f".{p.stem}.work{os.getpid()}.tif") for p in outs]  # unique to this job
     try:
         phase_writer = rasterio.open(work[3], "w", count=1, **prof) if len(outs) == 4 else None
         with rasterio.open(work[0], "w", count=1, **prof) as wl, \
@@ -372,7 +376,7 @@ def geocode(master_safe, dem, unwrapped_tif, ifg_tif, dst_los, dst_enu, dst_cohe
                 rows, cols_ = np.mgrid[first:first + n, 0:nx]
                 lon = west + (cols_ + 0.5) * posting_deg
                 lat = north - (rows + 0.5) * posting_deg
-                y, x, xyz = radar_coordinates(product, scene_dem, lon, lat, looks)
+                y, x, xyz = radar_coordinates(product, dem_grid, lon, lat, looks)
                 # the radar window these nodes fall in (bilinear: one sample beyond), read for this block only
                 inside = (y >= 0) & (y <= lines - 1) & (x >= 0) & (x <= cols - 1)
                 vals = np.full((4 if with_phase else 2, n * nx), np.nan)

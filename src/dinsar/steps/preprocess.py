@@ -90,10 +90,10 @@ def unpack(src: str | Path, dst: str | Path, keep: list[str] | tuple[str, ...] =
     return dst
 
 
-def _open_slc(path: Path, polarisation: str):
+def _open_slc(path: Path, polarisation: str, swath: str | None = None):
     """(rasterio path, annotation or None) for a SAFE product or a plain SLC TIFF."""
     if path.is_dir() or path.suffix.lower() == ".zip":
-        product = sentinel1.open_product(path, polarisation=polarisation)
+        product = sentinel1.open_product(path, polarisation=polarisation, swath=swath)
         return product.measurement_path, product.annotation
     if not path.exists():
         raise RasterError(f"{path}: no such file")
@@ -108,10 +108,12 @@ def quicklook(
     polarisation: str = "VV",
     png_max_size: int = 2048,
     threads: int = 1,
+    swath: str | None = None,
 ) -> Path:
     """Multilooked amplitude sqrt(mean |z|²) of an SLC as a tiled float32 GeoTIFF (+ PNG).
 
-    src: a SAFE product (dir or zip) or a single SLC TIFF (QuickMlView.py).
+    src: a SAFE product (dir or zip; `swath` names one of an IW product) or a single SLC TIFF
+    (QuickMlView.py).
     Streams blocks of lines; memory does not grow with the scene.
     """
     src, dst_tif = Path(src), Path(dst_tif)
@@ -119,7 +121,7 @@ def quicklook(
     if naz < 1 or nrg < 1:
         raise RasterError(f"looks must be >= 1, got {naz} {nrg}")
     set_threads(threads)
-    tiff_path, annotation = _open_slc(src, polarisation)
+    tiff_path, annotation = _open_slc(src, polarisation, swath)
     check_tiff(tiff_path)
     outs = [dst_tif, dst_tif.with_suffix(".json")] + ([Path(dst_png)] if dst_png else [])
     with rasterio.open(tiff_path) as reader, atomic.outputs(*outs) as tmps:

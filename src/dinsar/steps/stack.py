@@ -12,7 +12,7 @@ import numpy as np
 
 from dinsar.errors import DinsarError
 from dinsar.io import atomic, plots
-from dinsar.sensors import sentinel1
+from dinsar.steps.common import open_chain_product
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ def baselines(master_safe, slave_safes, dst_json, dst_png=None, polarisation: st
               small_baseline: dict | None = None) -> Path:
     """Temporal and perpendicular baselines of each slave against the master at the scene centre
     (B⊥ also at near and far range), the small-baseline pairs, and a baseline plot (PNG)."""
-    m = sentinel1.open_product(master_safe, polarisation=polarisation, orbit=orbits)
+    m = open_chain_product(master_safe, polarisation, orbits)
     lines, cols = m.shape
     line = np.full(3, (lines - 1) / 2)
     col = np.array([0.0, (cols - 1) / 2, cols - 1.0])
@@ -107,7 +107,7 @@ def baselines(master_safe, slave_safes, dst_json, dst_png=None, polarisation: st
     records = [{"name": m.name, "time": str(t0), "days": 0.0, "b_perp_m": 0.0, "b_par_m": 0.0,
                 "b_perp_near_far_m": [0.0, 0.0], "master": True}]
     for path in slave_safes:
-        s = sentinel1.open_product(path, polarisation=polarisation, orbit=orbits)
+        s = open_chain_product(path, polarisation, orbits)
         if s.name == m.name:
             raise DinsarError(f"{path}: a slave of the stack is the master ({m.name})")
         b_perp, b_par = perpendicular_baseline(m, s, lon, lat, h)
