@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -20,6 +19,7 @@ log = logging.getLogger("dinsar")
 
 def _cmd_run(args: argparse.Namespace, extra: list[str], cwd: Path | None = None) -> int:
     from dinsar import config as dconfig
+    from dinsar.runner import run_snakemake
 
     cfg = dconfig.load(args.config)  # one clear line before snakemake starts
     root = dconfig.workflow_root()
@@ -31,7 +31,7 @@ def _cmd_run(args: argparse.Namespace, extra: list[str], cwd: Path | None = None
     cmd += extra
     log.info("site %s: %s", cfg["site"], " ".join(cmd))
     env = dict(os.environ, DINSAR_WORKFLOW=str(root))
-    return subprocess.call(cmd, env=env, cwd=cwd)
+    return run_snakemake(cmd, env=env, cwd=cwd)
 
 
 def _cmd_stack(args: argparse.Namespace, extra: list[str]) -> int:
@@ -66,7 +66,7 @@ def _cmd_quicklook(args: argparse.Namespace, extra: list[str]) -> int:
         f"{src.name.removesuffix('.zip').removesuffix('.SAFE').removesuffix('.tiff')}_ml.tif")
     png = None if args.no_png else out.with_suffix(".png")
     steps.quicklook(src, out, png, looks=tuple(args.ml), polarisation=args.pol,
-                    png_max_size=args.png_max_size, threads=args.threads)
+                    png_max_size=args.png_max_size, threads=args.threads, swath=args.swath)
     print(out)
     if png:
         print(png)
@@ -94,24 +94,17 @@ def _size(text: str) -> tuple[int, int]:
 
 
 def _cmd_simulate(args: argparse.Namespace, extra: list[str]) -> int:
-    import yaml
-
+    from dinsar import config as dconfig
     from dinsar import steps
-    from dinsar.errors import ConfigError
 
     simulate: dict = {}
     dem = None
     if args.config:
-        try:
-            loaded = yaml.safe_load(Path(args.config).read_text()) or {}
-        except (OSError, yaml.YAMLError) as e:
-            raise ConfigError(f"{args.config}: cannot read ({str(e).splitlines()[0]})") from None
-        simulate = dict(loaded.get("simulate", loaded))
-        dem = loaded.get("dem")
-    if args.size:
-        simulate["size"] = list(args.size)
-    if args.seed is not None:
-        simulate["seed"] = args.seed
+        simulate, dem = dconfig.load_simulate(args.config)
+    overrides = {"size": list(args.size) if args.size else None, "seed": args.seed}
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    if overrides:  # checked apart from the file, whose name would be wrong in the message
+        simulate = dconfig.validate_section("simulate", {**simulate, **overrides})
     summary = steps.simulate_pair(args.out, simulate, dem=dem, threads=args.threads)
     print(f"{args.out}/master/{summary['master']}")
     if "slaves" in summary:  # a stack
@@ -209,6 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
     ql.add_argument("-out", dest="output", help="output GeoTIFF (default: beside the input, *_ml.tif)")
     ql.add_argument("-ml", nargs=2, type=int, default=[3, 3], metavar=("AZ", "RG"), help="looks")
     ql.add_argument("--pol", default="VV", help="polarisation of a SAFE input (default VV)")
+    ql.add_argument("--swath", default=None, help="IW1..IW3 (EW1..EW5) for a TOPS SAFE product")
     ql.add_argument("--png-max-size", type=int, default=2048)
     ql.add_argument("--no-png", action="store_true", help="GeoTIFF only")
     ql.add_argument("--threads", type=int, default=os.cpu_count() or 1)

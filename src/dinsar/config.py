@@ -83,16 +83,39 @@ def describe(error: jsonschema.ValidationError) -> str:
     return f"{_key(path)}: {error.message}"
 
 
-def validate(config: dict, schema: dict | None = None) -> dict:
-    """Validate `config`, fill defaults, check cross-key rules; return it (modified in place)."""
-    schema = load_schema() if schema is None else schema
-    config.update(_stringify_dates(config))
+def _check_schema(config: dict, schema: dict) -> None:
     cls = _with_defaults(jsonschema.validators.validator_for(schema))
     errors = sorted(cls(schema).iter_errors(config), key=lambda e: list(e.absolute_path))
     if errors:
         raise ConfigError(describe(jsonschema.exceptions.best_match(errors)))
+
+
+def validate(config: dict, schema: dict | None = None) -> dict:
+    """Validate `config`, fill defaults, check cross-key rules; return it (modified in place)."""
+    schema = load_schema() if schema is None else schema
+    config.update(_stringify_dates(config))
+    _check_schema(config, schema)
     check_semantics(config)
     return config
+
+
+def validate_sections(sections: dict, names: tuple[str, ...], schema: dict | None = None) -> dict:
+    """Validate `sections`, a part of a site config holding only the top-level keys `names` (e.g.
+    `simulate` and `dem` for `dinsar simulate --config`), against their part of the schema; fill
+    their defaults, check their paths. Errors name the key as in a whole config, and a key outside
+    `names` is refused, not ignored. Returns `sections` (modified in place)."""
+    schema = load_schema() if schema is None else schema
+    part = {k: v for k, v in schema.items() if k not in ("required", "properties", "title", "description")}
+    part["properties"] = {n: schema["properties"][n] for n in names}
+    sections.update(_stringify_dates(sections))
+    _check_schema(sections, part)
+    check_paths(sections)
+    return sections
+
+
+def validate_section(name: str, value: Any, schema: dict | None = None) -> Any:
+    """One top-level section validated as in a site config (errors `name.key: ...`); with defaults."""
+    return validate_sections({name: value}, (name,), schema)[name]
 
 
 def _date(config: dict, *path: str) -> dt.date | None:
@@ -132,21 +155,78 @@ def check_semantics(config: dict) -> None:
         raise ConfigError("products.slaves: give either `slave` or `slaves`, not both")
     if "products" in config and "simulate" in config:
         raise ConfigError("simulate: give either `products` or `simulate`, not both")
+    check_paths(config)
+
+
+def _input_paths(config: dict) -> list[tuple[str, Any]]:
+    """(key, path) of every input the config names: files and folders that must exist already.
+    `results` and `fetch.cache` are made by the run; simulated products come from `simulate`."""
+    products = config.get("products") or {}
+    search = config.get("search") or {}
+    simulate = config.get("simulate") or {}
+    keys = [("products.master", products.get("master")), ("products.slave", products.get("slave"))]
+    keys += [(f"products.slaves.{i}", p) for i, p in enumerate(products.get("slaves") or [])]
+    keys += [(k, config.get(k)) for k in ("dem", "orbits", "geoid_dir")]
+    keys += [("simulate.orbit_file", simulate.get("orbit_file")), ("search.auth", search.get("auth"))]
+    return [(k, p) for k, p in keys if isinstance(p, str)]
+
+
+def check_paths(config: dict) -> None:
+    """Each input path exists (relative paths from the current directory, as the workflow reads
+    them): a typo is one line naming the key, not a Snakemake MissingInputException banner later."""
+    for key, path in _input_paths(config):
+        if not Path(path).exists():
+            raise ConfigError(f"{key}: {path} does not exist")
+
+
+def read_yaml(path: str | os.PathLike) -> Any:
+    """The parsed YAML file; a syntax error names the file, line and column (FILE:LINE:COL)."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as f:  # bytes: yaml detects the encoding and reports a bad one
+            return yaml.safe_load(f)
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read ({e.strerror})") from None
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        raise ConfigError(f"{where}: not valid YAML ({e.problem or e.context})") from None
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{path}: not valid YAML ({str(e).splitlines()[0]})") from None
 
 
 def load(path: str | os.PathLike) -> dict:
     """Read a YAML config file and validate it; errors name the file and the key."""
     path = Path(path)
-    try:
-        with open(path) as f:
-            config = yaml.safe_load(f)
-    except OSError as e:
-        raise ConfigError(f"{path}: cannot read ({e.strerror})") from None
-    except yaml.YAMLError as e:
-        raise ConfigError(f"{path}: not valid YAML ({str(e).splitlines()[0]})") from None
+    config = read_yaml(path)
     if not isinstance(config, dict):
         raise ConfigError(f"{path}: expected a mapping of config keys")
     try:
         return validate(config)
     except ConfigError as e:
         raise ConfigError(f"{path}: {e}") from None
+
+
+def load_simulate(path: str | os.PathLike) -> tuple[dict, str | None]:
+    """The `simulate:` section and `dem:` of a file for `dinsar simulate --config`, validated as in
+    a site config. The file is a site config (with `site:`), or `simulate:` (and `dem:`) alone, or
+    the simulate keys themselves (and `dem:`)."""
+    path = Path(path)
+    loaded = read_yaml(path)
+    if loaded is None:
+        loaded = {}
+    if not isinstance(loaded, dict):
+        raise ConfigError(f"{path}: expected a mapping of config keys")
+    try:
+        if "site" in loaded:
+            if "simulate" not in loaded:
+                raise ConfigError("simulate: required key missing")
+            config = validate(loaded)
+        elif "simulate" in loaded:
+            config = validate_sections(loaded, ("simulate", "dem"))
+        else:
+            bare = {k: v for k, v in loaded.items() if k != "dem"}
+            config = validate_sections({"simulate": bare, "dem": loaded.get("dem")}, ("simulate", "dem"))
+    except ConfigError as e:
+        raise ConfigError(f"{path}: {e}") from None
+    return config["simulate"], config.get("dem")

@@ -75,7 +75,7 @@ def test_unquoted_yaml_dates_are_accepted(tmp_path):
 def test_load_errors_name_the_file(tmp_path):
     p = tmp_path / "broken.yaml"
     p.write_text("site: [unclosed\n")
-    with pytest.raises(ConfigError, match=r"broken.yaml: not valid YAML"):
+    with pytest.raises(ConfigError, match=r"broken.yaml:2:1: not valid YAML"):
         config.load(p)
     with pytest.raises(ConfigError, match=r"missing.yaml: cannot read"):
         config.load(tmp_path / "missing.yaml")
