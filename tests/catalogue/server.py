@@ -1,6 +1,7 @@
 """A loopback HTTP server replaying the recorded catalogue responses and serving product zips,
-with injectable faults: 401, 429 + Retry-After, 500, 503, a reset halfway, a wrong checksum,
-a truncated body, tape products that come online after N polls, several pages."""
+with injectable faults: 401, 429 + Retry-After (any value), 500, 503, a reset halfway, a wrong
+checksum, a truncated body, an HTML error page with status 200, tape products that come online
+after N polls, several pages; and faults on the search answers themselves (401, 429)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from urllib.parse import parse_qs, urlparse
 from tests.conftest import DATA
 
 RECORDED = DATA / "catalog_responses"
+HTML_PAGE = (b"<!DOCTYPE html>\n<html><head><title>Service maintenance</title></head>\n"
+             b"<body><p>The download service is under maintenance.</p></body></html>\n")
 HOST_RE = re.compile(r"https://[a-z0-9.-]+\.(?:fr|eu|edu|gov)")
 
 
@@ -44,6 +47,7 @@ class State:
         self.faults: dict[str, list[str]] = {}  # path -> faults to apply, one per request, in order
         self.requests: list[tuple[str, str, dict]] = []  # method, path, headers
         self.tape_polls: dict[str, int] = {}  # product name -> polls before it is on disk
+        self.search_faults: list[str] = []  # faults of the next catalogue (non-file) answers, in order
         self.resto_pages: list[dict] = []
         self.orbits: list[dict] = []  # CDSE OData records of orbit files (Name, Id, ContentDate, ...)
         self.token = "tok-123"
@@ -90,6 +94,12 @@ class Handler(BaseHTTPRequestHandler):
         q = parse_qs(url.query)
         self.state.requests.append(("GET", self.path, dict(self.headers)))
         base = f"http://127.0.0.1:{self.server.server_port}"
+        if url.path not in self.state.files and self.state.search_faults:
+            fault = self.state.search_faults.pop(0)
+            if fault == "401":
+                return self._status(401)
+            if fault.startswith("429"):
+                return self._status(429, {"Retry-After": fault.partition(":")[2] or "1"})
         if url.path.startswith("/resto/api/collections/") and url.path.endswith("/search.json"):
             if "identifier" in q:  # a tape product's status poll
                 name = q["identifier"][0]
@@ -142,14 +152,23 @@ class Handler(BaseHTTPRequestHandler):
         data = self.state.files[path]
         if fault == "401":
             return self._status(401)
-        if fault == "429":
-            return self._status(429, {"Retry-After": "1"})
+        if fault and fault.startswith("429"):  # "429" or "429:<Retry-After>"
+            return self._status(429, {"Retry-After": fault.partition(":")[2] or "1"})
         if fault in ("500", "503"):
             return self._status(int(fault))
         if fault == "tape":
             return self._status(202)
-        if fault == "wrong":
-            data = bytes(reversed(data))
+        if fault == "html":  # a maintenance page answered as a success, whatever the Range asked
+            page = HTML_PAGE
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+            return
+        if fault == "wrong":  # a byte flipped in transit: still a zip's first bytes, a wrong checksum
+            mid = len(data) // 2
+            data = data[:mid] + bytes([data[mid] ^ 0xFF]) + data[mid + 1:]
         start = 0
         rng = self.headers.get("Range")
         if rng:

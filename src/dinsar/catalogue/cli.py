@@ -7,8 +7,27 @@ import json
 from pathlib import Path
 
 from dinsar.catalogue import http, providers
-from dinsar.catalogue.records import Product, Query
+from dinsar.catalogue.records import Product, Query, check_date
 from dinsar.errors import ConfigError
+
+
+def _date(text: str) -> str:
+    # at parse time, so that an impossible date stops before any request (a catalogue answers it
+    # with a 400 or a 5xx, and the 5xx is retried for seconds)
+    try:
+        return check_date(text, "date")
+    except ConfigError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from None
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds >= 0")
+    return value
 
 
 def add_arguments(p: argparse.ArgumentParser, download: bool) -> None:
@@ -17,8 +36,8 @@ def add_arguments(p: argparse.ArgumentParser, download: bool) -> None:
     p.add_argument("-c", "--collection", default="S1", help="collection: S1 (S2, S3 searchable where offered)")
     p.add_argument("-p", "--product_type", default="SLC", help="SLC, GRD or OCN")
     p.add_argument("-m", "--sensor_mode", default="SM", help="SM, IW, EW or WV")
-    p.add_argument("-d", "--start_date", help="first date, YYYY-MM-DD")
-    p.add_argument("-f", "--end_date", help="last date, YYYY-MM-DD")
+    p.add_argument("-d", "--start_date", type=_date, help="first date, YYYY-MM-DD")
+    p.add_argument("-f", "--end_date", type=_date, help="last date, YYYY-MM-DD")
     p.add_argument("--lat", type=float, help="point latitude")
     p.add_argument("--lon", type=float, help="point longitude")
     p.add_argument("--latmin", type=float, help="box south")
@@ -32,11 +51,17 @@ def add_arguments(p: argparse.ArgumentParser, download: bool) -> None:
     p.add_argument("--max", type=int, default=500, help="at most this many products")
     p.add_argument("--json", help="save the search results (normalised records) to this file")
     p.add_argument("-a", "--auth", help="file with 'user password' (peps_download's -a); else env or ~/.netrc")
+    p.add_argument("--max_retry_after_s", type=_seconds, default=http.MAX_RETRY_AFTER_S,
+                   help="stop when a server asks to wait longer than this before a retry "
+                        f"(Retry-After; default {http.MAX_RETRY_AFTER_S:g} s)")
     if download:
         p.add_argument("-w", "--write_dir", default=".", help="where the zips go (default .)")
         p.add_argument("-n", "--no_download", action="store_true",
                        help="print what would be downloaded, with a curl command each (no secrets)")
         p.add_argument("--parallel", type=int, default=2, help="simultaneous downloads (default 2)")
+        p.add_argument("--staging_wait_s", type=_seconds, default=providers.STAGING_WAIT_S,
+                       help="longest wait for a tape product to be staged, in all "
+                            f"(default {providers.STAGING_WAIT_S:g} s)")
 
 
 def query_from(args) -> Query:
@@ -67,7 +92,7 @@ def table(products: list[Product]) -> str:
 
 
 def run(args, download: bool) -> int:
-    session = http.session()
+    session = http.session(max_retry_after_s=args.max_retry_after_s)
     provider = providers.make(args.provider, session, args.url, args.auth)
     products = provider.search(query_from(args))
     if args.json:
@@ -78,11 +103,13 @@ def run(args, download: bool) -> int:
         return 0
     if args.no_download:
         for p in products:
+            curl = provider.curl(p)  # first: it refuses a name that would be a path elsewhere
             print(f"{p.name} {p.storage}")
-            print(f"    {provider.curl(p)}")
+            print(f"    {curl}")
         return 0
     from dinsar.catalogue.download import download_all
 
-    for path in download_all(provider, products, args.write_dir, parallel=args.parallel):
+    for path in download_all(provider, products, args.write_dir, parallel=args.parallel,
+                             staging_wait_s=args.staging_wait_s):
         print(path)
     return 0

@@ -3,8 +3,10 @@
 Each product goes to <name>.zip.part, resumes with an HTTP Range after an interruption,
 is checked (size, and MD5 or BLAKE3 when the provider gives one) and renamed atomically;
 a lock file keeps two runs from writing the same product; a complete file is skipped.
-Status retries (429/5xx with Retry-After, connection errors) are urllib3's; a body cut
-halfway is resumed here, a bounded number of times.
+What is served must look like a zip from its first bytes on (an error page answered with
+status 200 is refused before anything is written), and a .part is resumed only if it starts
+like one. Status retries (429/5xx with Retry-After, connection errors) are urllib3's; a body
+cut halfway is resumed here, a bounded number of times.
 """
 
 from __future__ import annotations
@@ -14,12 +16,14 @@ import hashlib
 import logging
 import os
 import time
+import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
 from tqdm import tqdm
 
+from dinsar.catalogue import providers
 from dinsar.catalogue.http import TIMEOUT
 from dinsar.catalogue.providers import Provider
 from dinsar.catalogue.records import Product
@@ -27,6 +31,9 @@ from dinsar.errors import DinsarError
 
 log = logging.getLogger(__name__)
 CHUNK = 1 << 16  # what a cut connection can lose before the resume
+ZIP_MAGIC = b"PK\x03\x04"  # a zip's first local file header
+# what catalogues answer instead of a product (maintenance, login or quota pages), whatever the status
+NOT_A_PRODUCT = ("text/", "application/json", "application/xml", "application/xhtml")
 
 
 class DownloadError(DinsarError):
@@ -45,8 +52,9 @@ def _hasher(algorithm: str):
     return None
 
 
-def verify(path: Path, product: Product) -> None:
-    """Size and checksum of a finished download; raise DownloadError (and remove it) on mismatch."""
+def verify(path: Path, product: Product, expect_zip: bool = True) -> None:
+    """Size, checksum and (`expect_zip`) zip structure of a finished download; raise DownloadError
+    (and remove it) on mismatch."""
     size = path.stat().st_size
     if product.size and size != product.size:
         path.unlink(missing_ok=True)
@@ -61,7 +69,26 @@ def verify(path: Path, product: Product) -> None:
         if h.hexdigest().lower() != expected.lower():
             path.unlink(missing_ok=True)
             raise DownloadError(f"{product.name}: {algorithm} checksum mismatch; the partial file was removed")
-        return  # one verified checksum is enough
+        break  # one verified checksum is enough
+    # without size and checksum, only the central directory at the end tells a whole zip from a cut one
+    if expect_zip and not zipfile.is_zipfile(path):
+        path.unlink(missing_ok=True)
+        raise DownloadError(f"{product.name}: the {size} bytes downloaded are not a whole zip archive; removed")
+
+
+def _starts_like_zip(path: Path) -> bool:
+    with open(path, "rb") as f:
+        return f.read(len(ZIP_MAGIC)) == ZIP_MAGIC
+
+
+def _refuse_content(product: Product, provider: Provider, r, head: bytes | None) -> None:
+    """DownloadError when the answer is not the product: a text/JSON/HTML type, or (`head`, the first
+    bytes of a body that starts the file) no zip signature. Raised before anything is written."""
+    ctype = (r.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+    if ctype.startswith(NOT_A_PRODUCT) or (head is not None and not head.startswith(ZIP_MAGIC)):
+        start = f", starting {head[:48]!r}" if head else ""
+        raise DownloadError(f"{product.name}: {provider.name} served {ctype or 'no Content-Type'} (HTTP "
+                            f"{r.status_code}{start}), not the product zip; nothing written")
 
 
 class _Lock:
@@ -84,22 +111,34 @@ class _Lock:
 
 
 def download(provider: Provider, product: Product, dest: str | Path, resumes: int = 5,
-             progress: bool = True, poll_s: float = 60.0, max_polls: int = 60) -> Path:
-    """Download one product into `dest`; returns the final path (skipped when already complete)."""
+             progress: bool = True, poll_s: float = 60.0, max_polls: int | None = None,
+             staging_wait_s: float = providers.STAGING_WAIT_S, expect_zip: bool = True) -> Path:
+    """Download one product into `dest`; returns the final path (skipped when already complete).
+    A tape product is waited for `staging_wait_s` at most; `expect_zip` False for a file that may come
+    unzipped (orbit files)."""
     dest = Path(dest)
+    final = dest / product.filename  # refuses a name that is not a plain file name
+    if final.resolve().parent != dest.resolve():
+        raise DownloadError(f"{product.name}: would be written to {final.resolve()}, outside {dest}")
     dest.mkdir(parents=True, exist_ok=True)
-    final = dest / product.filename
     if final.exists() and (not product.size or final.stat().st_size == product.size):
-        log.info("%s already complete", final)
-        return final
+        if not expect_zip or _starts_like_zip(final):
+            log.info("%s already complete", final)
+            return final
+        log.warning("%s is not a zip (an error page kept by an earlier run?); downloading it again", final)
     with _Lock(final.with_name(final.name + ".lock")):
-        product = provider.ensure_online(product, poll_s=poll_s, max_polls=max_polls)
+        product = provider.ensure_online(product, poll_s=poll_s, max_polls=max_polls,
+                                         staging_wait_s=staging_wait_s)
         part = final.with_name(final.name + ".part")
         bar = tqdm(total=product.size, unit="B", unit_scale=True, desc=product.name[:40], disable=not progress,
                    leave=False)
         try:
             for attempt in range(resumes + 1):
                 have = part.stat().st_size if part.exists() else 0
+                if have and expect_zip and not _starts_like_zip(part):
+                    log.warning("%s is not the start of a zip; starting the download again", part)
+                    part.unlink()
+                    have = 0
                 if product.size and have >= product.size:
                     break
                 url, headers, auth = provider.request(product)
@@ -115,10 +154,20 @@ def download(provider: Provider, product: Product, dest: str | Path, resumes: in
                         if r.status_code >= 400:
                             raise DownloadError(f"{product.name}: HTTP {r.status_code} from {provider.name}")
                         mode = "ab" if have and r.status_code == 206 else "wb"
+                        blocks = r.iter_content(CHUNK)
+                        head = b""
+                        if mode == "wb":  # the file's first bytes: they must be a zip's
+                            for block in blocks:
+                                head += block
+                                if len(head) >= len(ZIP_MAGIC):
+                                    break
+                        _refuse_content(product, provider, r, head if mode == "wb" and expect_zip else None)
                         bar.reset(total=product.size)
                         bar.update(have if mode == "ab" else 0)
                         with open(part, mode) as f:
-                            for block in r.iter_content(CHUNK):
+                            f.write(head)
+                            bar.update(len(head))
+                            for block in blocks:
                                 f.write(block)
                                 bar.update(len(block))
                     if not product.size:
@@ -138,7 +187,7 @@ def download(provider: Provider, product: Product, dest: str | Path, resumes: in
                 raise DownloadError(f"{product.name}: still incomplete after {resumes} resumes")
             if not part.exists():
                 raise DownloadError(f"{product.name}: nothing was downloaded")
-            verify(part, product)
+            verify(part, product, expect_zip)
             os.replace(part, final)
         finally:
             bar.close()

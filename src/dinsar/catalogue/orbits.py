@@ -103,7 +103,9 @@ def fetch_orbit(product_name: str, cache: str | os.PathLike | None = None, provi
         if not usable:
             continue
         best = max(usable, key=lambda p: describe(f"{p.name}.EOF").created)
-        path = _extract(download(provider, best, folder / "downloads", progress=False), folder, best.name)
+        # CDSE may serve an orbit file unzipped: _extract tells an orbit from an error page
+        got = download(provider, best, folder / "downloads", progress=False, expect_zip=False)
+        path = _extract(got, folder, best.name)
         log.info("%s: orbit %s downloaded into %s", product_name, path.name, folder)
         return path
     if hit is not None:

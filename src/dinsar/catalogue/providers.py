@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import shlex
 import time
 from urllib.parse import urlparse
 
@@ -21,18 +22,21 @@ from dinsar.errors import DinsarError
 
 log = logging.getLogger(__name__)
 
+STAGING_WAIT_S = 3600.0  # the schema's search.staging_wait_s: PEPS stages a tape product within the hour
+
 
 class CatalogueError(DinsarError):
     """A catalogue answered something unusable."""
 
 
-def _get_json(session, url, provider, params=None, headers=None):
+def _get_json(session, url, provider, params=None, headers=None, on_401=None):
+    """The JSON answer of a search; `on_401` builds the AuthError of a refusal (where credentials were looked for)."""
     try:
         r = session.get(url, params=params, headers=headers, timeout=TIMEOUT)
     except requests.RequestException as e:
         raise CatalogueError(f"{provider}: search failed ({type(e).__name__})") from None
     if r.status_code == 401:
-        raise credentials.AuthError(f"{provider}: search refused (401)")
+        raise on_401() if on_401 else credentials.AuthError(f"{provider}: search refused (401)")
     if r.status_code >= 400:
         raise CatalogueError(f"{provider}: search answered HTTP {r.status_code}")
     try:
@@ -60,11 +64,24 @@ class Provider:
             self._creds = credentials.lookup(self.name, self.host, self.auth_file)
         return self._creds
 
-    def auth_error(self, what: str) -> credentials.AuthError:
+    def auth_error(self, what: str, sent: bool = True) -> credentials.AuthError:
+        """The 401 message: which credentials were used and where they were looked for, never their values.
+        `sent` is False for a search, which carries no credentials: then a wrong URL is as likely as a
+        catalogue that has started to want them."""
         creds = self.credentials()
-        where = "; ".join(creds.searched) or "nowhere"
+        searched = creds.searched + ([] if self.auth_file else ["no auth file given (-a, search.auth)"])
+        where = "; ".join(searched)
+        if not sent:
+            found = f"found in {creds.source}" if creds else "none found"
+            return credentials.AuthError(
+                f"{self.name}: {what} refused (401) by {self.base_url}; dinsar sends no credentials with a "
+                f"{what} (check the catalogue URL); credentials for downloads: {found}; looked in: {where}")
         used = f"used: {creds.source}" if creds else "none found"
         return credentials.AuthError(f"{self.name}: {what} refused (401); credentials {used}; looked in: {where}")
+
+    def _search_json(self, url, params=None, headers=None, sent: bool = False):
+        return _get_json(self.session, url, self.name, params=params, headers=headers,
+                         on_401=lambda: self.auth_error("search", sent=sent))
 
     def search(self, query: Query) -> list[Product]:
         raise NotImplementedError
@@ -74,11 +91,12 @@ class Provider:
         creds = self.credentials()
         return product.url, {}, (creds.username, creds.password) if creds else None
 
-    def ensure_online(self, product: Product, poll_s: float = 60.0, max_polls: int = 60) -> Product:
+    def ensure_online(self, product: Product, poll_s: float = 60.0, max_polls: int | None = None,
+                      staging_wait_s: float = STAGING_WAIT_S) -> Product:
         return product
 
     def curl(self, product: Product) -> str:
-        return f"curl -L --fail -C - --netrc -o {product.filename} '{product.url}'"
+        return f"curl -L --fail -C - --netrc -o {product.filename} {shlex.quote(product.url or '')}"
 
 
 # ------------------------------------------------------------------------------------------ PEPS resto
@@ -133,7 +151,7 @@ class Peps(Provider):
         out: list[Product] = []
         page, params = 1, self._params(q, 1)
         while url and len(out) < q.max_results:
-            data = _get_json(self.session, url, self.name, params=params)
+            data = self._search_json(url, params=params)
             out += [self.parse(f) for f in data.get("features", [])]
             nxt = [lk["href"] for lk in data.get("properties", {}).get("links", []) if lk.get("rel") == "next"]
             if not data.get("features") or not nxt:
@@ -142,8 +160,10 @@ class Peps(Provider):
             url, params = nxt[0], None
         return out[: q.max_results]
 
-    def ensure_online(self, product: Product, poll_s: float = 60.0, max_polls: int = 60) -> Product:
-        """Tape products: ask for the download once (PEPS stages it), then poll its storage mode."""
+    def ensure_online(self, product: Product, poll_s: float = 60.0, max_polls: int | None = None,
+                      staging_wait_s: float = STAGING_WAIT_S) -> Product:
+        """Tape products: ask for the download once (PEPS stages it), then poll its storage mode every
+        `poll_s` for at most `staging_wait_s` in all (and `max_polls` polls, when given)."""
         if product.online:
             return product
         url, headers, auth = self.request(product)
@@ -155,14 +175,26 @@ class Peps(Provider):
         if r.status_code == 401:
             raise self.auth_error(f"staging of {product.name}")
         search = f"{self.base_url}/resto/api/collections/{product.collection or 'S1'}/search.json"
-        for attempt in range(max_polls):
-            data = _get_json(self.session, search, self.name, params={"identifier": product.name})
+        # staging takes minutes to hours: say what is awaited, since nothing else shows for that long
+        log.warning("peps: %s is on tape; staging asked for, checking every %g s for up to %g s "
+                    "(staging_wait_s)", product.name, poll_s, staging_wait_s)
+        t0 = time.monotonic()
+        polls = 0
+        while True:
+            data = self._search_json(search, params={"identifier": product.name})
+            polls += 1
             found = [self.parse(f) for f in data.get("features", []) if f["id"] == product.id]
+            waited = time.monotonic() - t0
             if found and found[0].online:
-                log.info("%s is on disk after %d polls", product.name, attempt + 1)
+                log.info("%s is on disk after %d polls (%.0f s)", product.name, polls, waited)
                 return found[0]
+            if waited + poll_s > staging_wait_s or (max_polls is not None and polls >= max_polls):
+                break
+            log.info("%s still on tape after %.0f s", product.name, waited)
             time.sleep(poll_s)
-        raise CatalogueError(f"peps: {product.name} still on tape after {max_polls} polls")
+        raise CatalogueError(f"peps: {product.name} still on tape after {waited:.0f} s ({polls} "
+                             f"poll{'s' * (polls != 1)}, staging_wait_s {staging_wait_s:g} s); PEPS goes on staging "
+                             "it: download it again later")
 
 
 # ------------------------------------------------------------------------------------------ CDSE OData
@@ -229,7 +261,7 @@ class Cdse(Provider):
                   "$orderby": "ContentDate/Start asc"}
         out: list[Product] = []
         while url and len(out) < q.max_results:
-            data = _get_json(self.session, url, self.name, params=params)
+            data = self._search_json(url, params=params)
             out += [self._with_url(self.parse(v)) for v in data.get("value", [])]
             url, params = data.get("@odata.nextLink"), None
         return out[: q.max_results]
@@ -268,7 +300,8 @@ class Cdse(Provider):
     def request(self, product: Product):
         return product.url, {"Authorization": f"Bearer {self.token()}"}, None
 
-    def ensure_online(self, product: Product, poll_s: float = 60.0, max_polls: int = 60) -> Product:
+    def ensure_online(self, product: Product, poll_s: float = 60.0, max_polls: int | None = None,
+                      staging_wait_s: float = STAGING_WAIT_S) -> Product:
         if not product.online:
             raise CatalogueError(f"cdse: {product.name} is offline (Online: false); order it from the Data Space "
                                  "first (on-demand production), then download")
@@ -276,7 +309,7 @@ class Cdse(Provider):
 
     def curl(self, product: Product) -> str:
         return (f"curl -L --fail -C - -H \"Authorization: Bearer $CDSE_TOKEN\" -o {product.filename} "
-                f"'{product.url}'")
+                f"{shlex.quote(product.url or '')}")
 
 
 # ------------------------------------------------------------------------------------------ GEODES STAC
@@ -323,7 +356,7 @@ class Geodes(Provider):
             raise CatalogueError("geodes: free-text place names are not searchable; give a box or a point")
         out: list[Product] = []
         while url and len(out) < q.max_results:
-            data = _get_json(self.session, url, self.name, params=params, headers=self._headers())
+            data = self._search_json(url, params=params, headers=self._headers(), sent=True)
             out += [self.parse(f) for f in data.get("features", [])]
             nxt = [lk["href"] for lk in data.get("links", []) if lk.get("rel") == "next"]
             url, params = (nxt[0] if nxt and data.get("features") else None), None
@@ -337,11 +370,18 @@ class Geodes(Provider):
         key = os.environ.get("DINSAR_GEODES_API_KEY")
         return {"X-API-Key": key} if key else {}
 
+    def auth_error(self, what: str, sent: bool = True) -> credentials.AuthError:
+        # GEODES takes an API key, not the user/password the other catalogues look up
+        state = "set" if os.environ.get("DINSAR_GEODES_API_KEY") else "not set"
+        return credentials.AuthError(f"geodes: {what} refused (401) by {self.base_url}; dinsar sends the API key of "
+                                     f"DINSAR_GEODES_API_KEY, which is {state}")
+
     def request(self, product: Product):
         return product.url, self._headers(), None
 
     def curl(self, product: Product) -> str:
-        return f"curl -L --fail -C - -H \"X-API-Key: $DINSAR_GEODES_API_KEY\" -o {product.filename} '{product.url}'"
+        return (f"curl -L --fail -C - -H \"X-API-Key: $DINSAR_GEODES_API_KEY\" -o {product.filename} "
+                f"{shlex.quote(product.url or '')}")
 
 
 # ------------------------------------------------------------------------------------------ ASF
@@ -391,7 +431,7 @@ class Asf(Provider):
             params["polarization"] = q.polarisation
         if q.location:
             raise CatalogueError("asf: free-text place names are not searchable; give a box or a point")
-        data = _get_json(self.session, f"{self.base_url}/services/search/param", self.name, params=params)
+        data = self._search_json(f"{self.base_url}/services/search/param", params=params)
         feats = data.get("features", []) if data.get("type") == "FeatureCollection" else [data]
         return [self.parse(f) for f in feats][: q.max_results]
 

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import datetime
+import re
 from dataclasses import asdict, dataclass, field
+
+from dinsar.errors import ConfigError, ProductError
+
+# Product names of every supported catalogue (S1A_S4_SLC__1SDV_..., S1_123456_IW1_..._VV_ABCD-BURST,
+# S1A_OPER_AUX_POEORB_...): one path component, and never `.` or `..` (the first character is no dot).
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 @dataclass
@@ -72,7 +81,7 @@ class Product:
 
     @property
     def filename(self) -> str:
-        return f"{self.name}.zip"
+        return f"{safe_name(self.name)}.zip"
 
     def to_json(self) -> dict:
         d = asdict(self)
@@ -84,3 +93,28 @@ def strip_suffix(name: str) -> str:
     for suffix in (".zip", ".SAFE"):
         name = name.removesuffix(suffix)
     return name
+
+
+def safe_name(name: str) -> str:
+    """`name` itself when it is a plain product name, which can only be a file inside the download folder.
+
+    Anything else is refused rather than rewritten to a basename: the workflow finds a download by
+    the product's name (downloads/<name>.zip, products/<name>.SAFE), so a rewritten file would not be
+    found, and two hostile names could be rewritten onto the same file.
+    """
+    if not isinstance(name, str) or not _PLAIN_NAME.fullmatch(name):
+        raise ProductError(f"{name!r}: the catalogue gave a product name that is not a plain file name "
+                           "(letters, digits, '_', '-', '.'); refused: as a path it could lead outside the "
+                           "download folder")
+    return name
+
+
+def check_date(text: str, key: str) -> str:
+    """`text` when it is a real calendar date YYYY-MM-DD; else ConfigError naming `key`."""
+    try:
+        if _DATE.fullmatch(text):
+            datetime.date.fromisoformat(text)
+            return text
+    except (TypeError, ValueError):
+        pass
+    raise ConfigError(f"{key}: {text!r} is not a date YYYY-MM-DD")

@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 
 from dinsar.catalogue import http, providers
-from dinsar.catalogue.records import Product, Query
+from dinsar.catalogue.records import Product, Query, check_date, safe_name
 from dinsar.errors import ConfigError
 from dinsar.io import atomic
 
@@ -17,6 +17,9 @@ log = logging.getLogger(__name__)
 def query_from_config(search: dict) -> Query:
     box = search.get("box")
     point = search.get("point")
+    for key in ("start_date", "end_date"):  # the schema checks the shape only: 2016-13-45 passes it
+        if search.get(key) is not None:
+            check_date(search[key], f"search.{key}")
     return Query(
         collection=search.get("collection", "S1"), product_type=search.get("product_type", "SLC"),
         sensor_mode=search.get("sensor_mode"), start_date=search.get("start_date"), end_date=search.get("end_date"),
@@ -35,12 +38,16 @@ def _choose(products: list[Product], day: str, swath: str | None, key: str) -> P
     return sorted(found, key=lambda p: (not p.online, p.name))[0]
 
 
+def _session(search_cfg: dict):
+    return http.session(max_retry_after_s=search_cfg.get("max_retry_after_s", http.MAX_RETRY_AFTER_S))
+
+
 def search(search_cfg: dict, pair_cfg: dict | None, dst: str | Path, stack_cfg: dict | None = None) -> Path:
     """Search the catalogue for the site and choose master and slave by the config's pair dates
     (default: the first two dates found); for a stack (stack_cfg), the master of stack.master's
     date (default: the first) and one slave per other date found. Writes the normalised records
     and the choice as JSON."""
-    provider = providers.make(search_cfg.get("provider", "cdse"), http.session(), search_cfg.get("url"),
+    provider = providers.make(search_cfg.get("provider", "cdse"), _session(search_cfg), search_cfg.get("url"),
                               search_cfg.get("auth"))
     products = provider.search(query_from_config(search_cfg))
     swath = search_cfg.get("swath")
@@ -58,6 +65,8 @@ def search(search_cfg: dict, pair_cfg: dict | None, dst: str | Path, stack_cfg: 
         if len(days) < 2:
             raise ConfigError(f"search: {len(usable)} products on {len(days)} date(s); a pair needs two")
         master, *slaves = (_choose(usable, d, swath, "search") for d in days[:2])
+    for p in (master, *slaves):  # the chosen names become the workflow's download and product paths
+        safe_name(p.name)
     result = {"provider": provider.name, "master": master.name, "slave": slaves[0].name,
               "slaves": [s.name for s in slaves], "products": [p.to_json() for p in products]}
     with atomic.outputs(dst) as (tmp,):
@@ -72,13 +81,15 @@ def download_product(search_json: str | Path, search_cfg: dict, name: str, dst: 
     from dinsar.catalogue.download import download
 
     found = json.loads(Path(search_json).read_text())
+    safe_name(name)
     records = [r for r in found["products"] if r["name"] == name]
     if not records:
         raise ConfigError(f"{search_json}: no product named {name}")
     record = {k: v for k, v in records[0].items() if k not in ("swath", "storage")}
     product = Product(**record)
-    provider = providers.make(found["provider"], http.session(), search_cfg.get("url"), search_cfg.get("auth"))
-    path = download(provider, product, Path(dst).parent, progress=False)
+    provider = providers.make(found["provider"], _session(search_cfg), search_cfg.get("url"), search_cfg.get("auth"))
+    path = download(provider, product, Path(dst).parent, progress=False,
+                    staging_wait_s=search_cfg.get("staging_wait_s", providers.STAGING_WAIT_S))
     if path != Path(dst):
         raise ConfigError(f"{name}: downloaded to {path}, the rule expects {dst}")
     return path
