@@ -200,6 +200,11 @@ def interferogram(master_safe, slave_safe, slave_coreg, height_tif, dst, looks=(
         _, ref = open_pair(master_safe, reference_safe, polarisation, orbits)
         if ref.name == s.name:
             raise DinsarError(f"{slave_safe}: the pair's two products are the same acquisition")
+    first, second = ref or m, s
+    if second.annotation.first_line_time < first.annotation.first_line_time:
+        log.warning("%s: the slave (%s) was acquired before the master (%s): the LOS displacement R_master - "
+                    "R_slave is then positive for motion away from the satellite between the two dates "
+                    "(both dates are in the outputs' tags)", slave_safe, _day(second), _day(first))
     naz, nrg = (int(v) for v in looks)
     lines, cols = m.shape
     out_l, out_c = lines // naz, cols // nrg
@@ -231,6 +236,7 @@ def interferogram(master_safe, slave_safe, slave_coreg, height_tif, dst, looks=(
             w.write(bands, window=Window(0, first // naz, out_c, n // naz))
         for k, name in enumerate(("amplitude", "phase (rad)", "coherence", "isData"), start=1):
             w.set_band_description(k, name)
+        w.update_tags(**pair_tags(ref or m, s))
     if dst_png_phase or dst_png_coherence:
         from dinsar.io import png
 
@@ -240,6 +246,20 @@ def interferogram(master_safe, slave_safe, slave_coreg, height_tif, dst, looks=(
             png.write_png(dst_png_coherence, png.to_uint8(png.read_decimated(str(dst), 2048, band=3), 0, 1))
     log.info("interferogram %s x %s: %dx%d looks -> %dx%d", (ref or m).name, s.name, naz, nrg, out_l, out_c)
     return Path(dst)
+
+
+def _day(product) -> str:
+    return str(product.annotation.first_line_time.astype("M8[D]"))
+
+
+def pair_tags(master, slave) -> dict:
+    """What a pair product says of itself: the two acquisitions and the sign of its displacement."""
+    return {"MASTER": master.name, "SLAVE": slave.name,
+            "MASTER_TIME": str(master.annotation.first_line_time.astype("M8[ms]")),
+            "SLAVE_TIME": str(slave.annotation.first_line_time.astype("M8[ms]")),
+            "WAVELENGTH_M": repr(master.annotation.wavelength_m),
+            "LOS_SIGN": "d = R(master) - R(slave): positive when the ground is nearer the satellite at the "
+                        "slave's date than at the master's"}
 
 
 def _read_ifg(path):
@@ -403,8 +423,13 @@ def geocode(master_safe, dem, unwrapped_tif, ifg_tif, dst_los, dst_enu, dst_cohe
             for k, name in enumerate(("east", "north", "up"), start=1):
                 we.set_band_description(k, f"LOS unit vector ground->satellite, {name}")
             wc.set_band_description(1, "coherence")
+        with rasterio.open(ifg_tif) as src:
+            tags = {k: v for k, v in src.tags().items() if k in ("MASTER", "SLAVE", "MASTER_TIME", "SLAVE_TIME",
+                                                                 "WAVELENGTH_M", "LOS_SIGN")}
         with atomic.outputs(*outs) as tmps:
             for src, tmp in zip(work, tmps, strict=True):
+                with rasterio.open(src, "r+") as w:
+                    w.update_tags(**tags)
                 rio_copy(src, tmp, driver="COG", compress="DEFLATE", predictor=3)
     finally:
         for p in work:
