@@ -119,3 +119,20 @@ def test_burst_products_are_refused_by_the_stripmap_chain(tmp_path):
         open_pair(S3_SAFE, ROME_SAFE, "VH")
     assert open_chain_product(S3_SAFE, "VH").manifest.mode == "SM"
     assert open_product(ROME_SAFE, "VV").annotation.mode == "IW"  # readers still read it (info, quicklook)
+
+
+def test_an_iw_product_with_several_swaths_names_the_option(tmp_path):
+    import shutil
+
+    safe = tmp_path / ROME_SAFE.name
+    shutil.copytree(ROME_SAFE, safe)
+    for folder in ("annotation", "measurement"):
+        for f in (safe / folder).glob("s1a-iw1-*"):
+            shutil.copy(f, f.with_name(f.name.replace("-iw1-", "-iw2-")))
+    cli = [sys.executable, "-m", "dinsar.cli", "info", str(safe)]
+    several = subprocess.run(cli, capture_output=True, text=True)
+    assert several.returncode == 1
+    assert "several swaths for VV (IW1, IW2); name one with --swath" in several.stderr
+    assert subprocess.run(cli + ["--swath", "IW2"], capture_output=True, text=True).returncode == 0
+    with pytest.raises(UnsupportedProductError, match="IW product"):  # the chain refuses it first
+        open_chain_product(safe, "VV")
