@@ -15,6 +15,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# the demo's simulator places the shared test data's real orbit when it sits beside the checkout
+# (else an analytic orbit); a DINSAR_ORBIT_FILE already set wins
+SHARED_ORBIT := $(wildcard ../shared/data/s1_iw_slc_azores/S1A_OPER_AUX_RESORB_OPOD_20220918T093241_V20220918T053155_20220918T084925.EOF)
+demo: export DINSAR_ORBIT_FILE ?= $(abspath $(SHARED_ORBIT))
 demo: $(STAMP)
 	$(BIN)/dinsar run config/config.yaml --cores $(CORES)
 

@@ -175,14 +175,14 @@ def test_generation_does_not_depend_on_block_size_or_threads(tmp_path, monkeypat
     """Streaming: the scene built from blocks of 8 scatterer lines in 1 geometry strip equals the one
     built from whole-image blocks in 3 strips, to the CInt16 rounding (1 DN: sums in another order),
     truth to float32 rounding."""
-    from dinsar.simulate import pair as sp
+    from dinsar.simulate import images as si
 
     cfg = PairConfig(size=(96, 300), seed=4, orbit_file=str(AZORES_EOF))
-    real = sp._block_in_threads
+    real = si._block_in_threads
     images = {}
     for name, block, parts in (("small", 8 * 336, 1), ("large", 1 << 19, 3)):
-        monkeypatch.setattr(sp, "BLOCK_SCATTERERS", block)
-        monkeypatch.setattr(sp, "_block_in_threads", lambda *a, p=parts: real(*a, parts=p) if p > 1 else
+        monkeypatch.setattr(si, "BLOCK_SCATTERERS", block)
+        monkeypatch.setattr(si, "_block_in_threads", lambda *a, p=parts: real(*a, parts=p) if p > 1 else
                             a[0].block(*a[1:]))
         write_pair(tmp_path / name, cfg)
         (m,) = (tmp_path / name / "master").glob("*.SAFE")
@@ -202,11 +202,12 @@ def test_geolocation_grid_of_a_long_scene(tmp_path):
     < 1 mm), corners included (a Newton start shared by all nodes left the far ones unsolved)."""
     from dinsar.simulate import geometry as sg
     from dinsar.simulate.dem import write_volcano_dem
-    from dinsar.simulate.pair import _grid_nodes, _scene
+    from dinsar.simulate.pair import _grid_nodes
+    from dinsar.simulate.scene import build_scene
 
     cfg = PairConfig(size=(12000, 8000), orbit_file=str(AZORES_EOF))
     write_volcano_dem(tmp_path / "dem.tif", half_size_deg=0.33, centre=(cfg.mogi["lon"], cfg.mogi["lat"]))
-    scene = _scene(cfg, tmp_path / "dem.tif")
+    scene = build_scene(cfg, tmp_path / "dem.tif")
     m = scene.master
     g = _grid_nodes(m, *cfg.size, scene.dem)
     assert np.ptp(g.latitude) > 0.35
@@ -221,12 +222,12 @@ def test_ground_by_bisection_where_newton_cycles(tmp_path):
     """A grid node of the 2048² demo slave whose range circle grazes the summit: Newton cycles
     between ±0.01° steps; bisection on the look angle lands on the surface (< 1 mm) at that range."""
     from dinsar.simulate import geometry as sg
-    from dinsar.simulate import pair as sp
     from dinsar.simulate.dem import write_volcano_dem
+    from dinsar.simulate.scene import build_scene
 
     cfg = PairConfig(size=(2048, 2048), seed=1, orbit_file=str(AZORES_EOF))
     write_volcano_dem(tmp_path / "dem.tif", half_size_deg=0.16, centre=(cfg.mogi["lon"], cfg.mogi["lat"]))
-    scene = sp._scene(cfg, tmp_path / "dem.tif")
+    scene = build_scene(cfg, tmp_path / "dem.tif")
     p = scene.slaves[0]
     t = np.array([p.first_line_s + 1137 * p.ati])
     r = np.array([(p.near_range_time_s + 682 / p.fs) * C / 2])

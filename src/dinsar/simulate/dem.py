@@ -10,8 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import rasterio
-from rasterio.transform import from_origin
 
 SUMMIT_LON_LAT = (55.7137, -21.2440)
 SUMMIT_M = 2600.0
@@ -32,6 +30,10 @@ def volcano_height(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
 def write_volcano_dem(path: str | Path, half_size_deg: float = 0.08,
                       centre: tuple[float, float] = SUMMIT_LON_LAT) -> Path:
     """The volcano over ±half_size_deg around `centre` (default the summit), float32 GeoTIFF (EPSG:4979)."""
+    # rasterio only where a file is written: the planner reads SUMMIT_LON_LAT on every parse
+    import rasterio
+    from rasterio.transform import from_origin
+
     path = Path(path)
     n = int(round(2 * half_size_deg / POSTING_DEG))
     west = centre[0] - half_size_deg

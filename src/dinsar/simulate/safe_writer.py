@@ -11,7 +11,6 @@ import shutil
 import tempfile
 import xml.etree.ElementTree as ET
 import zipfile
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,6 +58,11 @@ class SwathImage:
     dc_rms_hz: float = 0.0
     fm_poly: tuple[float, ...] = (-2300.0, 0.0, 0.0)
     extra: dict = field(default_factory=dict)
+    # processed bandwidth / sampling rate, written as the annotation's processingBandwidth (the chain's
+    # equivalent number of looks comes from it); the defaults are the pair simulator's synthesis
+    # (simulate/config.py BANDWIDTH_AZ, BANDWIDTH_RG; tests/unit/test_multilook_grid.py holds them equal)
+    azimuth_bandwidth_fraction: float = 0.8
+    range_bandwidth_fraction: float = 0.85
 
     @property
     def last_line_time(self) -> np.datetime64:
@@ -83,28 +87,6 @@ def _sub(parent: ET.Element, tag: str, text=None, **attrib) -> ET.Element:
 
 def _poly(values) -> str:
     return " ".join(f"{v:.9e}" for v in values)
-
-
-# Sentinel-1A's first orbit, near enough to give plausible orbit numbers to simulated dates
-S1A_ORBIT_1 = np.datetime64("2014-04-03T00:00:00")
-
-
-def absolute_orbit(t: np.datetime64) -> int:
-    """Absolute orbit number of S1A at time t (175 orbits in the 12-day repeat cycle)."""
-    return int((t - S1A_ORBIT_1) / np.timedelta64(1, "s") / (12 * 86400 / 175)) + 1
-
-
-def relative_orbit(absolute: int) -> int:
-    return (absolute - 73) % 175 + 1
-
-
-def product_name(swath: str, first: np.datetime64, last: np.datetime64, key: str) -> str:
-    """S1A_<swath>_SLC__1SDV_<start>_<stop>_<orbit>_<take>_<crc of key>: ESA's naming."""
-    fmt = "%Y%m%dT%H%M%S"
-    orbit = absolute_orbit(first)
-    crc = zlib.crc32(key.encode()) & 0xFFFF
-    return (f"S1A_{swath}_SLC__1SDV_{np.datetime64(first, 's').item().strftime(fmt)}_"
-            f"{np.datetime64(last, 's').item().strftime(fmt)}_{orbit:06d}_{orbit % 0xFFFFFF:06X}_{crc:04X}")
 
 
 def file_stem(img: SwathImage, take_id: int, image_number: int) -> str:
@@ -148,7 +130,8 @@ def annotation_xml(img: SwathImage) -> bytes:
     _sub(rate, "t0", img.dc_t0)
     _sub(rate, "azimuthFmRatePolynomial", _poly(img.fm_poly), count=len(img.fm_poly))
 
-    image = _sub(_sub(root, "imageAnnotation"), "imageInformation")
+    image_annotation = _sub(root, "imageAnnotation")
+    image = _sub(image_annotation, "imageInformation")
     for tag, val in (
         ("productFirstLineUtcTime", _iso(img.first_line_time)),
         ("productLastLineUtcTime", _iso(img.last_line_time)),
@@ -161,6 +144,12 @@ def annotation_xml(img: SwathImage) -> bytes:
         ("incidenceAngleMidSwath", img.incidence_mid_deg),
     ):
         _sub(image, tag, val)
+    procs = _sub(_sub(image_annotation, "processingInformation"), "swathProcParamsList", count=1)
+    proc = _sub(procs, "swathProcParams")
+    _sub(proc, "swath", img.swath)
+    for axis, bandwidth_hz in (("range", img.range_bandwidth_fraction * img.range_sampling_rate_hz),
+                               ("azimuth", img.azimuth_bandwidth_fraction / img.azimuth_time_interval_s)):
+        _sub(_sub(proc, f"{axis}Processing"), "processingBandwidth", float(bandwidth_hz))
     dcl = _sub(_sub(root, "dopplerCentroid"), "dcEstimateList", count=1)
     dc = _sub(dcl, "dcEstimate")
     _sub(dc, "azimuthTime", _iso(mid_time))

@@ -15,9 +15,10 @@ import numpy as np
 
 from dinsar.io.annotation import SPEED_OF_LIGHT, GeolocationGrid
 from dinsar.simulate.geometry import ground_point, to_geodetic
+from dinsar.simulate.naming import absolute_orbit, relative_orbit
+from dinsar.simulate.naming import product_name as safe_name
 from dinsar.simulate.orbit import CircularOrbit
-from dinsar.simulate.safe_writer import SwathImage, absolute_orbit, relative_orbit, write_safe
-from dinsar.simulate.safe_writer import product_name as safe_name
+from dinsar.simulate.safe_writer import SwathImage, write_safe
 
 # StripMap S3 timing of a real S1A product (annotation of 2021-04-01).
 S3_TIMING = dict(
