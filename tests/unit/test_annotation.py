@@ -107,6 +107,17 @@ def test_doppler_and_fm_rate(case):
     assert abs(dc.data_doppler_hz(dc.t0) - dc.data_poly[0]) < 1e-9
 
 
+
+def test_processing_bandwidths_match_xml_text(case):
+    """rangeProcessing comes before azimuthProcessing in swathProcParams: the two processingBandwidth texts."""
+    path, ann = case
+    range_text, azimuth_text = xml_values(path, "processingBandwidth")
+    assert ann.range_processing_bandwidth_hz == float(range_text)
+    assert ann.azimuth_processing_bandwidth_hz == float(azimuth_text)
+    # processed, so below the sampling rates: 0.6 .. 0.95 of them on Sentinel-1
+    assert 0.6 < ann.range_bandwidth_fraction < 0.95 and 0.6 < ann.azimuth_bandwidth_fraction < 0.95
+
+
 def test_stripmap_specifics():
     ann = parse_annotation(S3_XML.read_bytes(), str(S3_XML))
     assert (ann.mode, ann.swath, ann.polarisation) == ("S3", "S3", "VH")

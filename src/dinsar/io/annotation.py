@@ -100,6 +100,27 @@ class Annotation:
     lines_per_burst: int = 0
     samples_per_burst: int = 0
     bursts: list[Burst] = field(default_factory=list)
+    # processed (not sampled) bandwidths, swathProcParams/{range,azimuth}Processing/processingBandwidth;
+    # None where the annotation has none (products simulated before they were written)
+    range_processing_bandwidth_hz: float | None = None
+    azimuth_processing_bandwidth_hz: float | None = None
+
+    @property
+    def range_bandwidth_fraction(self) -> float:
+        """Processed range bandwidth / range sampling rate: how correlated neighbouring samples are."""
+        return self._processed("range", self.range_processing_bandwidth_hz) / self.range_sampling_rate_hz
+
+    @property
+    def azimuth_bandwidth_fraction(self) -> float:
+        """Processed azimuth bandwidth / line rate 1/azimuthTimeInterval (in StripMap the PRF, equal to
+        azimuthFrequency; in TOPS the focused image's line rate, the bandwidth a target's burst spans)."""
+        return self._processed("azimuth", self.azimuth_processing_bandwidth_hz) * self.azimuth_time_interval_s
+
+    def _processed(self, axis: str, value: float | None) -> float:
+        if value is None:
+            raise ProductError(f"{self.source}: no {axis} processingBandwidth in the annotation "
+                               "(imageAnnotation/processingInformation/swathProcParamsList)")
+        return value
 
     @property
     def wavelength_m(self) -> float:
@@ -194,6 +215,14 @@ def parse_annotation(data: bytes, source: str) -> Annotation:
             )
         )
 
+    # one swathProcParams per swath the processor handled: this image's (an SM or single-swath IW file has one)
+    procs = root.findall("imageAnnotation/processingInformation/swathProcParamsList/swathProcParams")
+    swath = root.findtext(f"{hdr}/swath", "").strip()  # a missing one is reported below, in header order
+    proc = next((q for q in procs if q.findtext("swath", "").strip() == swath), procs[0] if procs else None)
+
+    def bandwidth(axis: str) -> float | None:
+        return None if proc is None else xml.number(proc, f"{axis}Processing/processingBandwidth", source)
+
     return Annotation(
         source=source,
         mission=xml.text(root, f"{hdr}/missionId", source),
@@ -225,4 +254,6 @@ def parse_annotation(data: bytes, source: str) -> Annotation:
         lines_per_burst=int(xml.text(root, "swathTiming/linesPerBurst", source, default="0")),
         samples_per_burst=int(xml.text(root, "swathTiming/samplesPerBurst", source, default="0")),
         bursts=bursts,
+        range_processing_bandwidth_hz=bandwidth("range"),
+        azimuth_processing_bandwidth_hz=bandwidth("azimuth"),
     )
