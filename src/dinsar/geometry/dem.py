@@ -232,7 +232,7 @@ def scene_dem(product, path: str | Path, vertical: str | None = None, geoid_dir:
     missing the scene altogether is refused.
     """
     use_geoid_dir(geoid_dir)
-    g = product.annotation.geolocation_grid
+    g = product.footprint  # its tie points' heights: where the footprint search starts
     lo, hi = float(np.min(g.height)), float(np.max(g.height))
     for _ in range(6):  # each pass widens the footprint by the heights found in it; 2-3 suffice
         bounds = scene_footprint(product, lo, hi)

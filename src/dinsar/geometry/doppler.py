@@ -19,25 +19,38 @@ from dinsar.io.annotation import Annotation
 from dinsar.kernels.doppler import lag_one_sums
 
 
-def annotation_doppler(annotation: Annotation, slant_range_time: np.ndarray) -> np.ndarray:
-    """(n_estimates, n_ranges) data Doppler centroids of the annotation at the given range times."""
-    return np.array([e.data_doppler_hz(slant_range_time) for e in annotation.dc_estimates])
-
-
 def _wrap(x, period):
     return (x + period / 2) % period - period / 2
 
 
-def estimate(samples: np.ndarray, annotation: Annotation, first_line: int = 0, first_col: int = 0,
+def _sensor_model(sensor):
+    """(line interval s, near range time s, range sampling rate Hz, first line time, bursts, Doppler model)
+    of a product (dinsar.sensors.product.SarProduct) or of a bare Sentinel-1 annotation (an annotation
+    file with a crop of its image, no SAFE around it: the Azores IW test data)."""
+    if isinstance(sensor, Annotation):
+        from dinsar.sensors.sentinel1 import bursts_of, doppler_centroid_of
+
+        return (sensor.azimuth_time_interval_s, sensor.slant_range_time_s, sensor.range_sampling_rate_hz,
+                sensor.first_line_time, bursts_of(sensor), doppler_centroid_of(sensor))
+    g = sensor.radar_grid
+    return (g.line_interval_s, g.near_range_time_s, g.range_sampling_rate_hz, sensor.start_time, sensor.bursts,
+            sensor.doppler_centroid)
+
+
+def estimate(samples: np.ndarray, sensor, first_line: int = 0, first_col: int = 0,
              az_block: int = 32, rg_block: int = 256) -> dict:
-    """Doppler0 of a block of SLC samples whose top-left sample is (first_line, first_col)."""
-    prf = 1.0 / annotation.azimuth_time_interval_s
+    """Doppler0 of a block of SLC samples whose top-left sample is (first_line, first_col).
+
+    sensor: the product (SarProduct), or a Sentinel-1 Annotation for an image crop without its SAFE.
+    """
+    line_interval, near_range_time, range_rate, first_line_time, bursts, model = _sensor_model(sensor)
+    prf = 1.0 / line_interval
     sums = lag_one_sums(samples, az_block, rg_block)
     n_az, n_rg = sums.shape
     cols = first_col + (np.arange(n_rg) + 0.5) * rg_block - 0.5
-    tau = annotation.slant_range_time_s + cols / annotation.range_sampling_rate_hz
+    tau = near_range_time + cols / range_rate
     cell_f = prf * np.angle(sums) / (2 * np.pi)
-    tops = bool(annotation.bursts)
+    tops = bool(bursts)
     blocks = []
     if not tops:
         for j in range(n_rg):
@@ -46,10 +59,10 @@ def estimate(samples: np.ndarray, annotation: Annotation, first_line: int = 0, f
             dev = _wrap(cell_f[:, j] - f, prf)
             spread = float(np.sqrt(np.sum(w * dev**2) / np.sum(w))) if n_az > 1 else float("nan")
             blocks.append((f, spread, None))
-        ref_time = annotation.first_line_time + np.timedelta64(
-            int((first_line + samples.shape[0] / 2) * annotation.azimuth_time_interval_s * 1e9), "ns")
+        ref_time = first_line_time + np.timedelta64(
+            int((first_line + samples.shape[0] / 2) * line_interval * 1e9), "ns")
     else:
-        lpb = annotation.lines_per_burst
+        lpb = bursts[0].lines
         burst = (first_line + samples.shape[0] // 2) // lpb
         mid_line_in_crop = burst * lpb + (lpb - 1) / 2 - first_line
         line_centres = (np.arange(n_az) + 0.5) * az_block - 0.5
@@ -61,12 +74,10 @@ def estimate(samples: np.ndarray, annotation: Annotation, first_line: int = 0, f
             rate, f0 = np.polyfit(x, f, 1, w=np.sqrt(w))
             residual = f - (f0 + rate * x)
             spread = float(np.sqrt(np.sum(w * residual**2) / np.sum(w)))
-            blocks.append((float(_wrap(f0, prf)), spread, float(rate / annotation.azimuth_time_interval_s)))
-        ref_time = annotation.bursts[burst].azimuth_time + np.timedelta64(
-            int((lpb - 1) / 2 * annotation.azimuth_time_interval_s * 1e9), "ns")
-    ann = annotation_doppler(annotation, tau)
-    nearest = int(np.argmin(np.abs([(e.azimuth_time - ref_time) / np.timedelta64(1, "ns")
-                                    for e in annotation.dc_estimates]))) if annotation.dc_estimates else None
+            blocks.append((float(_wrap(f0, prf)), spread, float(rate / line_interval)))
+        ref_time = bursts[burst].azimuth_time + np.timedelta64(int((lpb - 1) / 2 * line_interval * 1e9), "ns")
+    ann = model.all(tau)
+    nearest = model.nearest(ref_time) if model else None
     f_all = np.array([b[0] for b in blocks])
     return {
         "mode": "TOPS" if tops else "StripMap",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from collections.abc import Iterator
 
@@ -10,6 +11,7 @@ from rasterio.control import GroundControlPoint
 from rasterio.crs import CRS
 from rasterio.errors import NotGeoreferencedWarning
 
+from dinsar.geometry.multilook import MultilookGrid
 from dinsar.io.annotation import GeolocationGrid
 
 warnings.filterwarnings("ignore", category=NotGeoreferencedWarning)
@@ -27,21 +29,18 @@ def geotiff_profile(height: int, width: int, dtype, count: int = 1, **extra) -> 
     return profile
 
 
-def gcps_from_grid(grid: GeolocationGrid, looks: tuple[int, int] = (1, 1)) -> tuple[list, CRS]:
+def gcps_from_grid(grid: GeolocationGrid, looks: MultilookGrid | tuple[int, int] = (1, 1)) -> tuple[list, CRS]:
     """GCPs of the geolocation grid on a multilooked raster (GDAL's pixel-corner convention).
 
-    Multilooked pixel j covers full-resolution samples j·n .. j·n+n-1, so its
-    centre is at full-resolution j·n + (n-1)/2; GDAL puts a pixel's centre at j + 0.5.
+    looks: the raster's MultilookGrid, or its (azimuth, range) looks; the grid owns the convention
+    (multilooked pixel j's centre is at full-resolution j·n + (n-1)/2); GDAL puts a pixel's centre at j + 0.5.
     """
-    naz, nrg = looks
+    ml = looks if isinstance(looks, MultilookGrid) else MultilookGrid(tuple(looks), None)
+    rows, cols = ml.to_multilooked(grid.line, grid.pixel)
     gcps = [
-        GroundControlPoint(
-            row=(line - (naz - 1) / 2) / naz + 0.5,
-            col=(pixel - (nrg - 1) / 2) / nrg + 0.5,
-            x=lon, y=lat, z=h, id=str(k),
-        )
-        for k, (line, pixel, lon, lat, h) in enumerate(
-            zip(grid.line, grid.pixel, grid.longitude, grid.latitude, grid.height, strict=True)
+        GroundControlPoint(row=float(row) + 0.5, col=float(col) + 0.5, x=lon, y=lat, z=h, id=str(k))
+        for k, (row, col, lon, lat, h) in enumerate(
+            zip(rows, cols, grid.longitude, grid.latitude, grid.height, strict=True)
         )
     ]
     return gcps, CRS.from_epsg(4979)
@@ -60,6 +59,24 @@ def read_xyz(path, window=None) -> np.ndarray:
     with rasterio.open(path) as src:
         origin = np.array([float(v) for v in src.tags()["XYZ_ORIGIN"].split()])
         return src.read(window=window).astype(np.float64) + origin[:, None, None]
+
+
+class _Samples:
+    def __init__(self, src):
+        self._src = src
+
+    def read(self, window=None) -> np.ndarray:
+        return self._src.read(1, window=window).astype(np.complex64, copy=False)
+
+
+@contextlib.contextmanager
+def open_samples(path) -> Iterator[_Samples]:
+    """A complex raster of ours (slave_coreg.tif) read like a product's image: `r.read(window)` ->
+    complex64 of band 1, so a step takes either as the master of an interferogram."""
+    import rasterio
+
+    with rasterio.open(path) as src:
+        yield _Samples(src)
 
 
 class BackgroundWrites:
@@ -81,6 +98,12 @@ class BackgroundWrites:
         while self._pending and (len(self._pending) >= self._depth or self._pending[0].done()):
             self._pending.pop(0).result()
         self._pending.append(self._pool.submit(fn, *args, **kwargs))
+
+    def wait(self) -> None:
+        """Until every submitted write is done (raising the first error): call it before touching a
+        dataset the writes go to from this thread (tags), since a GDAL dataset is not thread-safe."""
+        while self._pending:
+            self._pending.pop(0).result()
 
     def __enter__(self):
         return self

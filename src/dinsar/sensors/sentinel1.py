@@ -1,13 +1,18 @@
 """Sentinel-1 SLC products: one swath and polarisation of a SAFE dir or zip.
 
     p = open_product(path, polarisation="VV", swath=None, orbit=None)
-    p.annotation, p.manifest, p.state_vectors, p.shape, p.read(window)
+    p.shape, p.radar_grid, p.orbit, p.read(window), ...   # dinsar.sensors.product.SarProduct
+
+`annotation` and `manifest` stay for readers that show a product's own metadata (`dinsar info`);
+the chain uses the SarProduct members only.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,11 +25,13 @@ from dinsar.errors import ProductError
 from dinsar.geometry.ellipsoid import ecef_to_geodetic, geodetic_to_ecef
 from dinsar.geometry.orbit import Orbit
 from dinsar.geometry.radar import RadarGrid, geo2rdr, rdr2geo
-from dinsar.io.annotation import Annotation, parse_annotation
+from dinsar.io.annotation import Annotation, GeolocationGrid, parse_annotation
 from dinsar.io.eof import read_eof, select_orbit
 from dinsar.io.manifest import Manifest, parse_manifest
+from dinsar.io.measurement import check_tiff
 from dinsar.io.safe import Measurement, SafeContainer
 from dinsar.io.statevectors import StateVectors
+from dinsar.sensors.product import Burst, RangePolynomial, RangePolynomials
 
 # State vectors are kept this far beyond the acquisition (interpolation support).
 ORBIT_MARGIN_S = 60.0
@@ -41,8 +48,42 @@ class UnsupportedProductError(ProductError):
 warnings.filterwarnings("ignore", category=NotGeoreferencedWarning)
 
 
+def doppler_centroid_of(annotation: Annotation) -> RangePolynomials:
+    """The annotation's data Doppler centroid estimates (dopplerCentroid/dcEstimateList)."""
+    return RangePolynomials(tuple(RangePolynomial(e.azimuth_time, e.t0, e.data_poly)
+                                  for e in annotation.dc_estimates))
+
+
+def fm_rate_of(annotation: Annotation) -> RangePolynomials:
+    """The annotation's azimuth FM rates (generalAnnotation/azimuthFmRateList)."""
+    return RangePolynomials(tuple(RangePolynomial(e.azimuth_time, e.t0, e.poly) for e in annotation.fm_rates))
+
+
+def bursts_of(annotation: Annotation) -> tuple[Burst, ...]:
+    """The bursts of a TOPS annotation (none for StripMap), each linesPerBurst lines of the image."""
+    n = annotation.lines_per_burst
+    return tuple(Burst(b.azimuth_time, k * n, n, b.first_valid_sample, b.last_valid_sample, b.burst_id)
+                 for k, b in enumerate(annotation.bursts))
+
+
+class _Reader:
+    """The measurement TIFF held open: windows without reopening it (a /vsizip/ open costs ~ms)."""
+
+    def __init__(self, src, path: str):
+        self._src, self._path = src, path
+
+    def read(self, window: Window | None = None) -> np.ndarray:
+        try:
+            raw = self._src.read(1, window=window)
+        except rasterio.errors.RasterioError as e:
+            raise ProductError(f"{self._path}: cannot read measurement ({e})") from None
+        return raw.astype(np.complex64, copy=False)
+
+
 @dataclass
 class Sentinel1Product:
+    """One swath/polarisation of a Sentinel-1 SLC: a dinsar.sensors.product.SarProduct."""
+
     path: Path
     name: str
     manifest: Manifest
@@ -59,6 +100,67 @@ class Sentinel1Product:
     @property
     def polarisations(self) -> list[str]:
         return sorted({m.polarisation for m in self.available})
+
+    # -- the SarProduct members, from the annotation
+    @property
+    def mission(self) -> str:
+        return self.annotation.mission
+
+    @property
+    def mode(self) -> str:
+        return self.annotation.mode  # ESA names the StripMap beam (S1..S6) as the image's mode
+
+    @property
+    def swath(self) -> str:
+        return self.annotation.swath
+
+    @property
+    def polarisation(self) -> str:
+        return self.annotation.polarisation
+
+    @property
+    def start_time(self) -> np.datetime64:
+        return self.annotation.first_line_time
+
+    @property
+    def look_side(self) -> str:
+        return "right"  # every Sentinel-1 mode looks right
+
+    @functools.cached_property
+    def doppler_centroid(self) -> RangePolynomials:
+        return doppler_centroid_of(self.annotation)
+
+    @functools.cached_property
+    def fm_rate(self) -> RangePolynomials:
+        return fm_rate_of(self.annotation)
+
+    @property
+    def footprint(self) -> GeolocationGrid:
+        return self.annotation.geolocation_grid
+
+    @property
+    def azimuth_pixel_spacing_m(self) -> float:
+        return self.annotation.azimuth_pixel_spacing_m
+
+    @property
+    def range_pixel_spacing_m(self) -> float:
+        return self.annotation.range_pixel_spacing_m
+
+    @property
+    def incidence_angle_mid_deg(self) -> float:
+        return self.annotation.incidence_angle_mid_deg
+
+    @functools.cached_property
+    def bursts(self) -> tuple[Burst, ...]:
+        return bursts_of(self.annotation)
+
+    @property
+    def azimuth_bandwidth_fraction(self) -> float:
+        return self.annotation.azimuth_bandwidth_fraction
+
+    @property
+    def range_bandwidth_fraction(self) -> float:
+        return self.annotation.range_bandwidth_fraction
 
     @functools.cached_property
     def orbit(self) -> Orbit:
@@ -95,14 +197,24 @@ class Sentinel1Product:
         lon, lat, hh = ecef_to_geodetic(rdr2geo(self.orbit, g, g.azimuth_time(line), g.slant_range(col), h))
         return lon.reshape(line.shape), lat.reshape(line.shape), hh.reshape(line.shape)
 
-    def read(self, window: Window | None = None) -> np.ndarray:
-        """Complex64 samples of `window` (lines, samples) of the measurement TIFF."""
+    @contextlib.contextmanager
+    def open(self) -> Iterator[_Reader]:
+        """The measurement TIFF held open while reading many windows (`with p.open() as r: r.read(w)`)."""
         try:
-            with rasterio.open(self.measurement_path) as src:
-                raw = src.read(1, window=window)
+            src = rasterio.open(self.measurement_path)
         except rasterio.errors.RasterioError as e:
             raise ProductError(f"{self.measurement_path}: cannot read measurement ({e})") from None
-        return raw.astype(np.complex64, copy=False)
+        with src:
+            yield _Reader(src, self.measurement_path)
+
+    def read(self, window: Window | None = None) -> np.ndarray:
+        """Complex64 samples of `window` (lines, samples) of the measurement TIFF."""
+        with self.open() as r:
+            return r.read(window)
+
+    def check(self) -> tuple[int, int]:
+        """The measurement TIFF is complete (its last block inside the file) and readable; its shape."""
+        return check_tiff(self.measurement_path)
 
 
 def _choose(available: list[Measurement], polarisation: str, swath: str | None, path) -> Measurement:
