@@ -66,7 +66,8 @@ def _cmd_quicklook(args: argparse.Namespace, extra: list[str]) -> int:
         f"{src.name.removesuffix('.zip').removesuffix('.SAFE').removesuffix('.tiff')}_ml.tif")
     png = None if args.no_png else out.with_suffix(".png")
     steps.quicklook(src, out, png, looks=tuple(args.ml), polarisation=args.pol,
-                    png_max_size=args.png_max_size, threads=args.threads, swath=args.swath)
+                    png_max_size=args.png_max_size, threads=args.threads, swath=args.swath,
+                    dst_json=out.with_suffix(".json"))
     print(out)
     if png:
         print(png)
@@ -161,8 +162,27 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    run = sub.add_parser("run", help="run the workflow on a site config (extra args go to snakemake)")
-    run.add_argument("config", help="site config YAML (e.g. config/sites/reunion_sm.yaml)")
+    run = sub.add_parser(
+        "run", help="run the workflow on a site config (extra args go to snakemake)",
+        usage="dinsar run [-h] [-v] CONFIG [snakemake options ...]",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Validate CONFIG, then run the workflow shipped with dinsar on it, in the current directory\n"
+                    "(results/, logs/). Every option after CONFIG but -v goes to Snakemake; without\n"
+                    "--cores/--jobs/--profile/--executor the `default` profile runs it on all local cores.",
+        epilog="examples:\n"
+               "  dinsar run site.yaml -n                    dry run: the jobs that would run\n"
+               "  dinsar run site.yaml --cores 8             8 local cores\n"
+               "  dinsar run site.yaml --until geocode       stop once the geocoding step is done\n"
+               "  dinsar run site.yaml --report report.html  the HTML report of a finished run\n"
+               "  dinsar run site.yaml --profile pbs         a PBS Pro cluster (--profile slurm: Slurm)\n"
+               "  dinsar run site.yaml --unlock              after a hard kill of Snakemake\n"
+               "\n"
+               "--profile default|pbs|slurm (or profiles/NAME) names a profile shipped with dinsar, unless\n"
+               "Snakemake finds one of that name (./NAME, ~/.config/snakemake/NAME). -v after CONFIG is\n"
+               "dinsar's, as before `run` (Snakemake's -v is --version); --verbose goes to Snakemake.")
+    run.add_argument("config", metavar="CONFIG", help="site config YAML (e.g. config/sites/reunion_sm.yaml)")
+    run.add_argument("-v", dest="verbose", action="store_true", default=argparse.SUPPRESS,
+                     help="log dinsar's progress to stderr (as `dinsar -v run`)")
     run.set_defaults(func=_cmd_run, passthrough=True)
 
     stack = sub.add_parser("stack", help="coregister every product of a site on one master (SAR_MultiSlc.py); "
@@ -228,9 +248,29 @@ def main(argv: list[str] | None = None) -> int:
     args, extra = parser.parse_known_args(argv)
     if extra and not getattr(args, "passthrough", False):
         parser.error(f"unrecognised arguments: {' '.join(extra)}")
+    if "-v" in extra:  # dinsar's, wherever it stands: Snakemake's -v is --version, which runs nothing
+        args.verbose = True
+        extra = [a for a in extra if a != "-v"]
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     try:
+        # --profile NAME: a profile shipped with the workflow, unless Snakemake's own search finds NAME
+        for i, arg in enumerate(extra):
+            flag, eq, name = arg.partition("=")
+            if flag != "--profile" or not (eq or i + 1 < len(extra)):
+                continue
+            name = name if eq else extra[i + 1]
+            if Path(name).parent not in (Path("."), Path("profiles")) or Path(name).exists():
+                continue
+            from platformdirs import site_config_dir, user_config_dir
+
+            from dinsar.config import workflow_root
+
+            shipped = workflow_root() / "profiles" / Path(name).name
+            searched = (Path(d) / name for d in (user_config_dir("snakemake", "snakemake"),
+                                                  site_config_dir("snakemake", "snakemake")))
+            if (shipped / "config.yaml").is_file() and not any(p.exists() for p in searched):
+                extra[i if eq else i + 1] = f"--profile={shipped}" if eq else str(shipped)
         return args.func(args, extra)
     except DinsarError as e:
         print(f"dinsar: {e}", file=sys.stderr)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -18,19 +19,26 @@ import yaml
 
 from dinsar.errors import ConfigError
 
-_PACKAGE_ROOT = Path(__file__).resolve().parents[2]
-
 
 def workflow_root() -> Path:
-    """The directory holding the Snakefile (the project checkout, or $DINSAR_WORKFLOW)."""
-    root = Path(os.environ.get("DINSAR_WORKFLOW", _PACKAGE_ROOT))
+    """The workflow shipped in the package, `dinsar/workflow/`: Snakefile, rules/, scripts/, schemas/,
+    report/, profiles/, config/config.yaml (the demo). The installed package's, or in a checkout
+    (editable install) src/dinsar/workflow/. $DINSAR_WORKFLOW names another: such a folder, or a
+    checkout holding one."""
+    if "DINSAR_WORKFLOW" in os.environ:
+        root = Path(os.environ["DINSAR_WORKFLOW"])
+        if not (root / "schemas").is_dir() and (root / "src" / "dinsar" / "workflow" / "Snakefile").is_file():
+            root = root / "src" / "dinsar" / "workflow"  # a checkout
+    else:
+        root = Path(str(resources.files("dinsar") / "workflow"))
     if not (root / "Snakefile").is_file():
-        raise ConfigError(f"{root}: no Snakefile here; set DINSAR_WORKFLOW to the dinsar checkout")
+        raise ConfigError(f"{root}: no Snakefile here; set DINSAR_WORKFLOW to a dinsar checkout or its "
+                          "src/dinsar/workflow")
     return root
 
 
 def schema_path() -> Path:
-    return workflow_root() / "workflow" / "schemas" / "config.schema.yaml"
+    return workflow_root() / "schemas" / "config.schema.yaml"
 
 
 def load_schema() -> dict:

@@ -8,7 +8,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from dinsar.errors import ConfigError
-from dinsar.simulate.pair import PairConfig, product_names
+from dinsar.layout import Layout, acquisition_labels, pair_name
+from dinsar.simulate.config import PairConfig
+from dinsar.simulate.naming import product_names
 
 
 def _stem(path: str) -> str:
@@ -41,8 +43,12 @@ class Inputs:
     fetch_orbits: bool = False  # each product's orbit fetched from CDSE (rule fetch_orbit)
     dem_vertical: str | None = None  # vertical datum of a DEM whose CRS has none
 
+    @property
+    def layout(self) -> Layout:
+        return Layout(self.results, self.site)
+
     def pair_dir(self) -> str:
-        return f"{self.results}/{self.site}/input/pair"
+        return self.layout.input_pair()
 
     @classmethod
     def from_config(cls, config: dict) -> Inputs:
@@ -63,7 +69,7 @@ class Inputs:
             sim = PairConfig.from_dict(config["simulate"])
             master, slaves = product_names(sim)
             ext = "zip" if sim.as_zip else "SAFE"
-            pair = f"{results}/{site}/input/pair"
+            pair = Layout(results, site).input_pair()
             sources = {master: f"{pair}/master/{master}.{ext}", **{s: f"{pair}/slave/{s}.{ext}" for s in slaves}}
             dem = f"{pair}/dem.tif"
             orbits = orbits or f"{pair}/orbits"
@@ -79,9 +85,9 @@ class Inputs:
         fetch_dem = bool(fetch.get("dem")) and not dem
         fetch_orbits = bool(fetch.get("orbits")) and not orbits
         if fetch_dem:
-            dem = f"{results}/{site}/dem/glo30.tif"
+            dem = Layout(results, site).fetched_dem()
         if fetch_orbits:
-            orbits = f"{results}/{site}/orbits"
+            orbits = Layout(results, site).fetched_orbits()
         vertical = config.get("dem_vertical") or ("egm2008" if fetch_dem else None)  # GLO-30: EGM2008 heights
         return cls(site, results, pol, keep, sources, looks, master, dem, slaves,
                    searched="search" in config and "products" not in config and "simulate" not in config,
@@ -90,19 +96,19 @@ class Inputs:
                    fetch_dem=fetch_dem, fetch_orbits=fetch_orbits, dem_vertical=vertical)
 
     def search_json(self) -> str:
-        return f"{self.results}/{self.site}/search.json"
+        return self.layout.search_json()
 
     def with_search(self, search_json: str) -> Inputs:
         """These inputs completed by the search results: the chosen master and slave(s), downloaded zips."""
         chosen = json.loads(Path(search_json).read_text())
         slaves = chosen.get("slaves") or ([chosen["slave"]] if chosen.get("slave") else [])
         names = [chosen["master"], *slaves]
-        sources = {n: f"{self.results}/{self.site}/downloads/{n}.zip" for n in names}
+        sources = {n: self.layout.download(n) for n in names}
         return replace(self, sources=sources, master=chosen["master"], slaves=slaves, searched=False,
                        stack=self.stack or len(slaves) > 1)
 
     def baselines_json(self) -> str:
-        return f"{self.results}/{self.site}/stack/baselines.json"
+        return self.layout.stack("baselines.json")
 
     def with_baselines(self, baselines_json: str) -> Inputs:
         """These inputs with the slave-slave pairs whose baselines are within the small-baseline limits."""
@@ -118,21 +124,32 @@ class Inputs:
             raise ConfigError(f"products: no product named {product}") from None
 
     def geometry_dir(self) -> str:
-        return f"{self.results}/{self.site}/geometry/{self.master}"
+        return self.layout.geometry_dir(self.master)
 
     @property
     def slave(self) -> str | None:
         return self.slaves[0] if self.slaves else None
 
+    def labels(self) -> dict[str, str]:
+        """Each product's short label in pair names (its date; date and time where two share a date)."""
+        try:
+            return acquisition_labels(list(self.sources))
+        except ValueError as e:
+            raise ConfigError(f"products: {e}") from None
+
+    def pair_name(self, reference: str, secondary: str) -> str:
+        labels = self.labels()
+        return pair_name(labels[reference], labels[secondary])
+
     @property
     def pair(self) -> str | None:
-        """The pair's name (master_slave) when there is exactly one slave."""
-        return f"{self.master}_{self.slave}" if len(self.slaves) == 1 else None
+        """The pair's name (the two dates) when there is exactly one slave."""
+        return self.pair_name(self.master, self.slave) if len(self.slaves) == 1 else None
 
     def pairs(self) -> dict[str, tuple[str, str]]:
         """Every interferometric pair: name -> (reference, secondary). Master-slave pairs first."""
-        out = {f"{self.master}_{s}": (self.master, s) for s in self.slaves}
-        out.update({f"{a}_{b}": (a, b) for a, b in self.extra_pairs})
+        out = {self.pair_name(self.master, s): (self.master, s) for s in self.slaves}
+        out.update({self.pair_name(a, b): (a, b) for a, b in self.extra_pairs})
         return out
 
     def pair_products(self, pair: str) -> tuple[str, str]:
@@ -142,11 +159,11 @@ class Inputs:
             raise ConfigError(f"no pair named {pair}") from None
 
     def pair_dir_results(self, pair: str | None = None) -> str:
-        return f"{self.results}/{self.site}/pairs/{pair or self.pair}"
+        return self.layout.pair_dir(pair or self.pair)
 
     def coregistered(self, product: str) -> str:
         """The product resampled onto the master grid (the master-product pair's output)."""
-        return f"{self.pair_dir_results(f'{self.master}_{product}')}/slave_coreg.tif"
+        return self.layout.pair_file("slave_coreg.tif", self.pair_name(self.master, product))
 
     def truth_dir(self, product: str) -> str:
         """The simulated truth of master -> product (a pair's truth/, a stack's truth/<product>/)."""
@@ -154,27 +171,23 @@ class Inputs:
 
     def targets(self) -> list[str]:
         pol = self.polarisation.lower()
-        out = [
-            f"{self.results}/{self.site}/quicklook/{name}_{pol}_ml.{ext}"
-            for name in self.sources
-            for ext in ("tif", "png")
-        ]
-        out.append(f"{self.geometry_dir()}/doppler0.json")
+        out = [self.layout.quicklook(ext, name, pol) for name in self.sources for ext in ("tif", "png", "json")]
+        out.append(self.layout.geometry("doppler0.json", self.master))
         if self.stack:
             out += [self.baselines_json(), self.baselines_json().replace(".json", ".png")]
         if self.dem:
-            out += [f"{self.geometry_dir()}/{name}" for name in GEOMETRY_OUTPUTS]
+            out += [self.layout.geometry(name, self.master) for name in GEOMETRY_OUTPUTS]
             for name, (ref, _) in self.pairs().items():
                 outputs = PAIR_OUTPUTS if ref == self.master else IFG_OUTPUTS
-                out += [f"{self.pair_dir_results(name)}/{o}" for o in outputs]
+                out += [self.layout.pair_file(o, name) for o in outputs]
                 if self.simulated:
-                    out.append(f"{self.pair_dir_results(name)}/truth_comparison.json")
+                    out.append(self.layout.pair_file("truth_comparison.json", name))
         return out
 
 
-IFG_OUTPUTS = ("interferogram_ml.tif", "interferogram_phase.png", "coherence.png", "filtered.tif",
+IFG_OUTPUTS = ("pair.json", "interferogram_ml.tif", "interferogram_phase.png", "coherence.png", "filtered.tif",
                "filtered_phase.png", "unwrapped.tif", "los_displacement.tif", "los_enu.tif", "coherence_geo.tif",
                "phase_geo.tif", "unwrapped.png", "los_displacement.png")
 PAIR_OUTPUTS = ("grid.tif", "grid.json", "offsets.png", "slave_coreg.tif", *IFG_OUTPUTS)
-GEOMETRY_OUTPUTS = ("dem_projection.tif", "height.tif", "xyz.tif", "simulated_amplitude.tif",
+GEOMETRY_OUTPUTS = ("dem_projection.tif", "height.tif", "xyz.tif", "radar_grid.json", "simulated_amplitude.tif",
                     "shadow.tif", "layover.tif", "simulated_amplitude.png")

@@ -20,7 +20,7 @@ from dinsar.catalogue.records import Product, Query
 from dinsar.errors import ConfigError, DinsarError
 from dinsar.steps import catalogue as steps_catalogue
 from tests.catalogue.server import HTML_PAGE, Server, guard_loopback
-from tests.conftest import ROOT
+from tests.conftest import ROOT, WORKFLOW
 
 SECRET = "s3cr3t-XYZ"
 NAME = "S1A_S4_SLC__1SDV_20160818T014650_20160818T014715_012648_013DB1_0969"
@@ -265,7 +265,7 @@ def test_staging_cap_from_the_site_config(server, zip_bytes, tmp_path, no_long_s
     with pytest.raises(providers.CatalogueError, match=f"^peps: {NAME} still on tape after"):
         steps_catalogue.download_product(found, {"url": server.url, "staging_wait_s": 0}, NAME,
                                          tmp_path / f"{NAME}.zip")
-    schema = yaml.safe_load((ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text())
+    schema = yaml.safe_load((WORKFLOW / "schemas" / "config.schema.yaml").read_text())
     search = schema["properties"]["search"]["properties"]
     assert search["staging_wait_s"]["default"] == providers.STAGING_WAIT_S
     assert search["max_retry_after_s"]["default"] == http.MAX_RETRY_AFTER_S

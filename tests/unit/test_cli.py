@@ -42,3 +42,37 @@ def test_info_on_a_real_iw_product():
     run = subprocess.run(CLI + ["info", str(ROME_SAFE), "--swath", "IW1"], capture_output=True, text=True)
     assert run.returncode == 0
     assert "IW / IW1" in run.stdout and "13509 x 22694" in run.stdout and "41314 / 117" in run.stdout
+
+
+def test_run_options(monkeypatch, tmp_path):
+    """-v is dinsar's before or after CONFIG (Snakemake's -v is --version); --verbose and the rest go
+    to Snakemake; --profile pbs|slurm|default names a shipped profile unless Snakemake would find one."""
+    from dinsar import cli
+    from dinsar.config import workflow_root
+
+    seen = []
+    monkeypatch.setattr(cli, "_cmd_run", lambda args, extra: seen.append((args.verbose, extra)) or 0)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    for argv in (["run", "c.yaml", "-v", "-n"], ["-v", "run", "c.yaml", "-n"], ["run", "-v", "c.yaml", "-n"]):
+        assert cli.main(argv) == 0
+        assert seen.pop() == (True, ["-n"]), argv
+    cli.main(["run", "c.yaml", "--verbose", "--until", "geocode"])
+    assert seen.pop() == (False, ["--verbose", "--until", "geocode"])
+    pbs = str(workflow_root() / "profiles" / "pbs")
+    cli.main(["run", "c.yaml", "--profile", "pbs", "-n"])
+    assert seen.pop()[1] == ["--profile", pbs, "-n"]
+    cli.main(["run", "c.yaml", "--profile=profiles/pbs"])
+    assert seen.pop()[1] == [f"--profile={pbs}"]
+    (tmp_path / "pbs").mkdir()  # ./pbs is what Snakemake would take: left to it
+    cli.main(["run", "c.yaml", "--profile", "pbs"])
+    assert seen.pop()[1] == ["--profile", "pbs"]
+    cli.main(["run", "c.yaml", "--profile", "mine"])
+    assert seen.pop()[1] == ["--profile", "mine"]
+
+
+def test_run_help_names_snakemake_options():
+    run = subprocess.run(CLI + ["run", "--help"], capture_output=True, text=True)
+    assert run.returncode == 0
+    for example in ("-n", "--report report.html", "--until geocode", "--profile pbs", "Snakemake"):
+        assert example in run.stdout, example

@@ -26,7 +26,7 @@ def test_dem_projection_outputs_agree_with_the_terrain(scene):
     tmp, safe, dem = scene
     out = tmp / "geo"
     steps.dem_projection(safe, dem, out / "dem_projection.tif", out / "height.tif", out / "xyz.tif",
-                         threads=2)
+                         threads=2, dst_sidecar=out / "radar_grid.json")
     with rasterio.open(out / "height.tif") as src:
         height, flag = src.read()
         assert src.gcps[1].to_epsg() == 4979

@@ -41,7 +41,8 @@ def test_kernel_rejects_bad_looks():
 def test_quicklook_on_the_real_azores_crop(tmp_path, monkeypatch):
     # small blocks so that the crop (601 lines) is streamed in several pieces
     monkeypatch.setattr(preprocess, "BLOCK_BYTES", 8 * 1401 * 3 * 40)
-    out = steps.quicklook(AZORES_CROP, tmp_path / "ql.tif", tmp_path / "ql.png", looks=(3, 3), threads=2)
+    out = steps.quicklook(AZORES_CROP, tmp_path / "ql.tif", tmp_path / "ql.png", looks=(3, 3), threads=2,
+                          dst_json=tmp_path / "ql.json")
     with rasterio.open(AZORES_CROP) as src:
         slc = src.read(1)
     expected = np.sqrt(_ref_intensity(slc, 3, 3))

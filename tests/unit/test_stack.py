@@ -4,6 +4,7 @@ import pytest
 
 from dinsar.errors import DinsarError
 from dinsar.steps.stack import select_stack, small_baseline_pairs
+from tests.conftest import pair_folder
 
 DAYS = ["20160818", "20160830", "20160911", "20160923", "20161005"]
 
@@ -70,4 +71,4 @@ def test_search_chooses_a_stack(tmp_path):
             "quicklook": {"looks": [3, 3]}}
     inputs = Inputs.from_config(site).with_search(str(tmp_path / "search.json"))
     assert inputs.stack and inputs.master == names[1] and len(inputs.pairs()) == 3
-    assert inputs.coregistered(names[0]).endswith(f"pairs/{names[1]}_{names[0]}/slave_coreg.tif")
+    assert inputs.coregistered(names[0]).endswith(f"pairs/{pair_folder(names[1], names[0])}/slave_coreg.tif")

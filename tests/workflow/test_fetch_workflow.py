@@ -19,6 +19,7 @@ from dinsar.simulate.dem import volcano_height
 from dinsar.simulate.pair import PairConfig, pair_names, write_pair
 from dinsar.steps.interferometry import compare_truth
 from tests.catalogue.server import Server
+from tests.conftest import pair_folder
 
 pytestmark = pytest.mark.workflow
 
@@ -76,7 +77,7 @@ def test_fetched_dem_and_orbits(tmp_path):
         assert eof.read_bytes() in [p.read_bytes() for p in (sim / "orbits").glob("*.EOF")]
     with rasterio.open(site / "dem" / "glo30.tif") as src:
         assert src.tags()["TILES"] == f"{name}.tif"
-    pair = site / "pairs" / f"{master}_{slave}"
+    pair = site / "pairs" / pair_folder(master, slave)
     result = compare_truth(pair / "unwrapped.tif", pair / "interferogram_ml.tif", sim / "truth",
                            tmp_path / "cmp.json")
     # the DEM is the volcano re-gridded (1" tile nodes, bilinear): < 1 mm like the simulated DEM

@@ -12,6 +12,7 @@ import yaml
 
 from dinsar.simulate.pair import PairConfig, pair_names, write_pair
 from tests.catalogue.server import Server
+from tests.conftest import pair_folder
 
 pytestmark = pytest.mark.workflow
 
@@ -56,11 +57,11 @@ def test_kill_during_coregistration_then_resume(tmp_path):
         downloads_after = sum(r[1].startswith("/download/") for r in server.state.requests)
     assert second.returncode == 0, second.stderr[-3000:]
     assert downloads_after == downloads_before == 2  # no product fetched twice
-    coreg = results / "pairs" / f"{master}_{slave}" / "slave_coreg.tif"
+    coreg = results / "pairs" / pair_folder(master, slave) / "slave_coreg.tif"
     changed = [str(p.relative_to(results)) for p, t in done_before.items() if p.exists() and p.stat().st_mtime_ns != t
                and p != coreg and not p.name.startswith(".")]
     assert changed == []  # every output complete before the kill is untouched
-    assert (results / "pairs" / f"{master}_{slave}" / "los_displacement.tif").is_file()
+    assert (results / "pairs" / pair_folder(master, slave) / "los_displacement.tif").is_file()
     rerun = second.stdout + second.stderr
     for rule in ("search", "download", "unpack", "dem_projection"):
         assert f"rule {rule}:" not in rerun, rule

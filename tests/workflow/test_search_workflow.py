@@ -10,6 +10,7 @@ import yaml
 
 from dinsar.simulate.pair import PairConfig, pair_names, write_pair
 from tests.catalogue.server import Server
+from tests.conftest import pair_folder
 
 pytestmark = pytest.mark.workflow
 
@@ -44,5 +45,5 @@ def test_search_download_and_chain(tmp_path):
     assert sorted(r[1] for r in downloads) == sorted(f"/download/{n}.zip" for n in (master, slave))
     for name in (master, slave):
         assert (tmp_path / "results" / "searched" / "downloads" / f"{name}.zip").read_bytes() == files[name]
-    out = tmp_path / "results" / "searched" / "pairs" / f"{master}_{slave}"
+    out = tmp_path / "results" / "searched" / "pairs" / pair_folder(master, slave)
     assert (out / "los_displacement.tif").is_file() and (out / "interferogram_ml.tif").is_file()

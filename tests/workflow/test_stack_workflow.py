@@ -13,6 +13,7 @@ import yaml
 
 from dinsar.steps.interferometry import compare_truth
 from dinsar.workflow_inputs import IFG_OUTPUTS, PAIR_OUTPUTS
+from tests.conftest import pair_folder
 
 pytestmark = pytest.mark.workflow
 
@@ -50,13 +51,15 @@ def test_stack_of_four_dates(tmp_path):
     sb_pairs = [tuple(p) for p in baselines["small_baseline_pairs"]]
     assert sb_pairs == [(slaves[0], slaves[1]), (slaves[0], slaves[2]), (slaves[1], slaves[2])]
 
-    pairs = {f"{master}_{s}": (master, s) for s in slaves} | {f"{a}_{b}": (a, b) for a, b in sb_pairs}
+    pairs = {pair_folder(master, s): (master, s) for s in slaves} | {pair_folder(a, b): (a, b) for a, b in sb_pairs}
     assert sorted(p.name for p in (site / "pairs").iterdir()) == sorted(pairs)
     coherence = {}
     for name, (ref, sec) in pairs.items():
         pair = site / "pairs" / name
         for out in PAIR_OUTPUTS if ref == master else IFG_OUTPUTS:
             assert (pair / out).is_file(), (name, out)
+        info = json.loads((pair / "pair.json").read_text())
+        assert (info["master"], info["slave"]) == (ref, sec)
         result = compare_truth(pair / "unwrapped.tif", pair / "interferogram_ml.tif", sim / "truth" / sec,
                                tmp_path / f"{name}.json",
                                reference_truth_dir=None if ref == master else sim / "truth" / ref)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numba
 
+from dinsar.sensors.product import SarProduct
+
 
 def set_threads(threads: int) -> None:
     """Kernels use `threads` cores (what the rule declared), never more than numba has."""
@@ -14,8 +16,10 @@ def set_threads(threads: int) -> None:
 CHAIN_MODES = ("SM",)
 
 
-def open_chain_product(path, polarisation: str, orbits=None):
-    """A product for the interferometric chain: a Sentinel-1 StripMap SLC, or one line refusing it."""
+def open_chain_product(path, polarisation: str, orbits=None) -> SarProduct:
+    """A product for the interferometric chain: a Sentinel-1 StripMap SLC, or one line refusing it.
+
+    The steps use it through the SarProduct interface only (dinsar.sensors.product)."""
     from dinsar.sensors import sentinel1
 
     return sentinel1.open_product(path, polarisation=polarisation, orbit=orbits, modes=CHAIN_MODES)

@@ -31,13 +31,13 @@ def _scene_dem(product, dem_path, dem_vertical=None, geoid_dir=None):
 
 
 def _radar_sidecar(product) -> dict:
-    a, sv = product.annotation, product.state_vectors
+    g, sv = product.radar_grid, product.state_vectors
     return {
-        "product": product.name, "polarisation": a.polarisation, "mode": a.mode, "swath": a.swath,
-        "shape": list(a.shape), "first_line_time": str(a.first_line_time),
-        "line_interval_s": a.azimuth_time_interval_s, "near_range_time_s": a.slant_range_time_s,
-        "range_sampling_rate_hz": a.range_sampling_rate_hz, "wavelength_m": a.wavelength_m,
-        "doppler": "zero", "bursts": len(a.bursts),
+        "product": product.name, "polarisation": product.polarisation, "mode": product.mode,
+        "swath": product.swath, "shape": list(product.shape), "first_line_time": str(product.start_time),
+        "line_interval_s": g.line_interval_s, "near_range_time_s": g.near_range_time_s,
+        "range_sampling_rate_hz": g.range_sampling_rate_hz, "wavelength_m": g.wavelength_m,
+        "doppler": "zero", "bursts": len(product.bursts),
         "state_vectors": {"time": [str(t) for t in sv.time], "position": sv.position.tolist(),
                           "velocity": sv.velocity.tolist(), "source": sv.source},
     }
@@ -45,7 +45,8 @@ def _radar_sidecar(product) -> dict:
 
 def dem_projection(safe: str | Path, dem: str | Path, dst_projection: str | Path, dst_height: str | Path,
                    dst_xyz: str | Path, polarisation: str = "VV", dem_vertical: str | None = None,
-                   geoid_dir: str | None = None, orbits=None, threads: int = 1) -> list[Path]:
+                   geoid_dir: str | None = None, orbits=None, threads: int = 1,
+                   dst_sidecar: str | Path | None = None) -> list[Path]:
     """DEM -> master radar geometry (DiapOTB SARDEMProjection + cartesian mean estimation).
 
     dst_projection: in the DEM's grid, bands line, column, ellipsoidal height of each DEM sample.
@@ -53,7 +54,7 @@ def dem_projection(safe: str | Path, dem: str | Path, dst_projection: str | Path
       pixel, band 2 a flag (0 good, 1 from a filled DEM hole, 2 not resolved: outside the DEM).
     dst_xyz: in the master grid, ECEF X/Y/Z as float32 offsets from the origin in tag XYZ_ORIGIN
       (float32 absolute coordinates would round to 0.5 m); read with dinsar.io.raster.read_xyz.
-    A JSON sensor-model sidecar is written beside dst_height (radar_grid.json).
+    dst_sidecar: the JSON sensor model of the master grid (radar_grid.json), when given.
     """
     from dinsar.geometry.projection import dem_to_radar, sample_dem
 
@@ -62,8 +63,7 @@ def dem_projection(safe: str | Path, dem: str | Path, dst_projection: str | Path
     scene_dem = _scene_dem(product, dem, dem_vertical, geoid_dir)
     orbit, grid = product.orbit, product.radar_grid
     lines, cols = product.shape
-    sidecar = Path(dst_height).with_name("radar_grid.json")
-    outs = [Path(dst_projection), Path(dst_height), Path(dst_xyz), sidecar]
+    outs = [Path(dst_projection), Path(dst_height), Path(dst_xyz)] + ([Path(dst_sidecar)] if dst_sidecar else [])
     with atomic.outputs(*outs) as tmps:
         ny, nx = scene_dem.shape
         prof = raster.geotiff_profile(ny, nx, np.float32, count=3, crs=scene_dem.crs,
@@ -79,7 +79,7 @@ def dem_projection(safe: str | Path, dem: str | Path, dst_projection: str | Path
             w.set_band_description(3, "ellipsoidal height (m)")
         from dinsar.geometry.ellipsoid import geodetic_to_ecef
 
-        geo = product.annotation.geolocation_grid  # the scene's centre: offsets stay within the footprint
+        geo = product.footprint  # the scene's centre: offsets stay within the footprint
         origin = geodetic_to_ecef(np.mean(geo.longitude), np.mean(geo.latitude), np.mean(geo.height))[0].round(0)
         gcps = raster.gcps_from_grid(geo)
         # band-interleaved: coregistration and interferogram read the heights (band 1) alone
@@ -109,9 +109,12 @@ def dem_projection(safe: str | Path, dem: str | Path, dst_projection: str | Path
                 window = Window(0, first, cols, n)
                 writes.submit(wh.write, np.stack([h, flag]).astype(np.float32), window=window)
                 writes.submit(wx.write, (xyz - origin[:, None, None]).astype(np.float32), window=window)
-            # the interferogram masks the pixels of filled holes; it reads the flags only when there are some
+            # the interferogram masks the pixels of filled holes; it reads the flags only when there are some.
+            # The block writes drain first: a tag set while the writer thread writes wh was sometimes lost.
+            writes.wait()
             wh.update_tags(FILLED_PIXELS=str(int(counts[1])), UNRESOLVED_PIXELS=str(int(counts[2])))
-        tmps[3].write_text(json.dumps(_radar_sidecar(product), indent=1))
+        if dst_sidecar:
+            tmps[3].write_text(json.dumps(_radar_sidecar(product), indent=1))
     log.info("DEM projection of %s on %s: %dx%d DEM samples, %dx%d pixels", product.name, dem, ny, nx,
              lines, cols)
     total = lines * cols
@@ -162,7 +165,7 @@ def simulate_amplitude(safe: str | Path, dem: str | Path, dst_amplitude: str | P
     product = _master(safe, polarisation, orbits)
     scene_dem = _scene_dem(product, dem, dem_vertical, geoid_dir)
     lines, cols = product.shape
-    gcps = raster.gcps_from_grid(product.annotation.geolocation_grid)
+    gcps = raster.gcps_from_grid(product.footprint)
     outs = [Path(dst_amplitude), Path(dst_shadow), Path(dst_layover)] + ([Path(dst_png)] if dst_png else [])
     with atomic.outputs(*outs) as tmps:
         writers = [rasterio.open(tmps[0], "w", **raster.geotiff_profile(lines, cols, np.float32))]
@@ -197,18 +200,17 @@ def doppler0(safe: str | Path, dst_json: str | Path, polarisation: str = "VV", a
     set_threads(threads)
     product = _master(safe, polarisation)
     lines, cols = product.shape
-    a = product.annotation
-    block = max(az_block * 8, (a.lines_per_burst or 0))
+    block = max(az_block * 8, product.bursts[0].lines if product.bursts else 0)  # TOPS: a burst at least
     results = []
     for first, n in raster.line_blocks(lines, block):
         if n < 2 * az_block:
             continue
-        results.append(estimate(product.read(Window(0, first, cols, n)), a, first, 0, az_block, rg_block))
+        results.append(estimate(product.read(Window(0, first, cols, n)), product, first, 0, az_block, rg_block))
     if not results:
         raise RasterError(f"{safe}: image too small for Doppler0 ({lines} lines < {2 * az_block})")
     f = np.array([r["doppler_hz"] for r in results])
     summary = {
-        "product": product.name, "polarisation": a.polarisation, "mode": results[0]["mode"],
+        "product": product.name, "polarisation": product.polarisation, "mode": results[0]["mode"],
         "doppler_hz": float(np.mean(f)),
         "spread_hz": float(np.sqrt(np.mean([r["spread_hz"] ** 2 for r in results]) + np.var(f))),
         "annotation_mean_hz": results[0]["annotation_mean_hz"],

@@ -13,7 +13,9 @@ from rasterio.windows import Window
 
 from dinsar.errors import DinsarError
 from dinsar.geometry import lookup
-from dinsar.interferometry.correlate import match
+from dinsar.geometry.multilook import MultilookGrid
+from dinsar.geometry.radar import C
+from dinsar.interferometry import offsets
 from dinsar.interferometry.grid import CoregistrationError, Residual, fit_residual, geometric_offsets
 from dinsar.io import atomic, raster
 from dinsar.io.raster import read_xyz
@@ -34,14 +36,13 @@ def open_pair(master_safe, slave_safe, polarisation: str, orbits=None):
     """
     m = open_chain_product(master_safe, polarisation, orbits)
     s = open_chain_product(slave_safe, polarisation, orbits)
-    am, as_ = m.annotation, s.annotation
-    for what, a, b in (("mode", am.mode, as_.mode), ("swath", am.swath, as_.swath),
-                       ("polarisation", am.polarisation, as_.polarisation)):
+    for what in ("mode", "swath", "polarisation"):
+        a, b = getattr(m, what), getattr(s, what)
         if a != b:
             raise DinsarError(f"{slave_safe}: slave {what} {b} differs from the master's {a}")
-    if m.name == s.name or (am.mission, am.first_line_time) == (as_.mission, as_.first_line_time):
+    if m.name == s.name or (m.mission, m.start_time) == (s.mission, s.start_time):
         raise DinsarError(f"{slave_safe}: the slave is the master acquisition ({m.name})")
-    if abs(am.radar_frequency_hz - as_.radar_frequency_hz) > 1.0:
+    if abs(C / m.radar_grid.wavelength_m - C / s.radar_grid.wavelength_m) > 1.0:  # radar frequencies (Hz)
         raise DinsarError(f"{slave_safe}: slave radar frequency differs from the master's")
     return m, s
 
@@ -63,38 +64,18 @@ def deformation_grid(master_safe, slave_safe, xyz_tif, dst_grid, dst_json, polar
     m, s = open_pair(master_safe, slave_safe, polarisation, orbits)
     lines, cols = m.shape
     half = window // 2
-    step = max(step, int(np.sqrt(max(lines - window, 1) * max(cols - window, 1) / max_windows)))
-    while -(-(lines - window) // step) * -(-(cols - window) // step) > max_windows:
-        step += 1
-    node_l = np.arange(half, lines - half, step)
-    node_c = np.arange(half, cols - half, step)
+    step, node_l, node_c = offsets.node_grid((lines, cols), window, step, max_windows)
     if node_l.size < 2 or node_c.size < 2:
         raise CoregistrationError(f"{master_safe}: image {lines}x{cols} too small for {window}-px windows")
     nl, nc = np.meshgrid(node_l, node_c, indexing="ij")
     # the ground points of the nodes only: one line of xyz.tif per node row, not the whole raster
     xyz = np.stack([read_xyz(xyz_tif, Window(0, int(line), cols, 1))[:, 0, node_c].T for line in node_l])
     pred_l, pred_c = geometric_offsets(s, xyz, nl.astype(float), nc.astype(float))
-    sl, sc = s.shape
-    inside = (np.isfinite(pred_l) & (nl + pred_l >= half) & (nl + pred_l < sl - half)
-              & (nc + pred_c >= half) & (nc + pred_c < sc - half))
+    inside = offsets.inside_slave(nl, nc, pred_l, pred_c, s.shape, window)
     if inside.mean() < 0.1:
         raise CoregistrationError(f"{slave_safe}: the pair does not overlap "
                                   f"({int(inside.sum())} of {inside.size} grid nodes inside the slave)")
-    meas_l = np.full(nl.shape, np.nan)
-    meas_c = np.full(nl.shape, np.nan)
-    peaks = np.zeros(nl.shape)
-    with rasterio.open(m.measurement_path) as mr, rasterio.open(s.measurement_path) as sr:
-        for i, j in zip(*np.nonzero(inside), strict=True):
-            l0, c0 = nl[i, j] - half, nc[i, j] - half
-            pl, pc = pred_l[i, j], pred_c[i, j]
-            il, ic = int(round(l0 + pl)), int(round(c0 + pc))
-            mw = mr.read(1, window=Window(c0, l0, window, window)).astype(np.complex64)
-            sw = sr.read(1, window=Window(ic, il, window, window)).astype(np.complex64)
-            r = match(mw, sw)
-            peaks[i, j] = r.peak
-            if r.peak >= min_peak:
-                meas_l[i, j] = il - l0 + r.dline
-                meas_c[i, j] = ic - c0 + r.dcol
+    meas_l, meas_c, peaks = offsets.measure_offsets(m, s, nl, nc, pred_l, pred_c, window, min_peak, where=inside)
     res_l, res_c = meas_l - pred_l, meas_c - pred_c
     good = np.isfinite(res_l)
     needed = int(max(6, 0.05 * inside.sum()))
@@ -145,18 +126,16 @@ def coregister(master_safe, slave_safe, height_tif, grid_json, dst, polarisation
     m, s = open_pair(master_safe, slave_safe, polarisation, orbits)
     model = Residual.from_json(json.loads(Path(grid_json).read_text())["residual"])
     lines, cols = m.shape
-    a = s.annotation
+    gs = s.radar_grid
     if doppler_json is not None:
         f_dc = float(json.loads(Path(doppler_json).read_text())["doppler_hz"])
-    else:
-        dc = a.dc_estimates[len(a.dc_estimates) // 2] if a.dc_estimates else None
-        mid_range = a.slant_range_time_s + a.number_of_samples / 2 / a.range_sampling_rate_hz
-        f_dc = float(dc.data_doppler_hz(mid_range)) if dc is not None else 0.0
+    else:  # the slave's model at mid swath; a product annotating none is zero-Doppler
+        mid_range = gs.near_range_time_s + s.shape[1] / 2 / gs.range_sampling_rate_hz
+        f_dc = float(s.doppler_centroid(mid_range)) if s.doppler_centroid else 0.0
     prof = raster.geotiff_profile(lines, cols, np.complex64)
     with atomic.outputs(dst) as (tmp,), rasterio.open(tmp, "w", **prof) as w, \
-            rasterio.open(s.measurement_path) as sr, rasterio.open(height_tif) as hr, \
-            raster.BackgroundWrites() as writes:
-        w.gcps = raster.gcps_from_grid(m.annotation.geolocation_grid)
+            s.open() as sr, rasterio.open(height_tif) as hr, raster.BackgroundWrites() as writes:
+        w.gcps = raster.gcps_from_grid(m.footprint)
         for first, n in raster.line_blocks(lines, BLOCK_LINES):
             y, x = lookup.slave_offsets(m, s, first, hr.read(1, window=Window(0, first, cols, n)), model,
                                         absolute=True)
@@ -170,8 +149,8 @@ def coregister(master_safe, slave_safe, height_tif, grid_json, dst, polarisation
             x1 = min(s.shape[1], int(np.ceil(np.nanmax(x))) + HALF + 2)
             block = np.zeros((n, cols), np.complex64)
             if y1 > y0 and x1 > x0:
-                src = sr.read(1, window=Window(x0, y0, x1 - x0, y1 - y0)).astype(np.complex64)
-                block = resample(src, y0, x0, y, x, f_dc, a.azimuth_time_interval_s)
+                src = sr.read(Window(x0, y0, x1 - x0, y1 - y0))
+                block = resample(src, y0, x0, y, x, f_dc, gs.line_interval_s)
                 block[~finite] = 0
             writes.submit(w.write, block, 1, window=Window(0, first, cols, n))
     log.info("coregistered %s onto %s (Doppler %.1f Hz)", s.name, m.name, f_dc)
@@ -201,23 +180,23 @@ def interferogram(master_safe, slave_safe, slave_coreg, height_tif, dst, looks=(
         if ref.name == s.name:
             raise DinsarError(f"{slave_safe}: the pair's two products are the same acquisition")
     first, second = ref or m, s
-    if second.annotation.first_line_time < first.annotation.first_line_time:
+    if second.start_time < first.start_time:
         log.warning("%s: the slave (%s) was acquired before the master (%s): the LOS displacement R_master - "
                     "R_slave is then positive for motion away from the satellite between the two dates "
                     "(both dates are in the outputs' tags)", slave_safe, _day(second), _day(first))
     naz, nrg = (int(v) for v in looks)
     lines, cols = m.shape
     out_l, out_c = lines // naz, cols // nrg
-    wavelength = m.annotation.wavelength_m
     gm, gs = m.radar_grid, s.radar_grid
+    wavelength = gm.wavelength_m
     block = max(naz, (BLOCK_LINES // naz) * naz)
     prof = raster.geotiff_profile(out_l, out_c, np.float32, count=4)
     width = out_c * nrg
     cc = np.arange(width, dtype=np.float64)
     with atomic.outputs(dst) as (tmp,), rasterio.open(tmp, "w", **prof) as w, \
-            rasterio.open(reference_coreg or m.measurement_path) as mr, rasterio.open(slave_coreg) as sr, \
-            rasterio.open(height_tif) as hr:
-        w.gcps = raster.gcps_from_grid(m.annotation.geolocation_grid, (naz, nrg))
+            (raster.open_samples(reference_coreg) if reference_coreg else m.open()) as mr, \
+            raster.open_samples(slave_coreg) as sr, rasterio.open(height_tif) as hr:
+        w.gcps = raster.gcps_from_grid(m.footprint, (naz, nrg))
         filled = int(hr.tags().get("FILLED_PIXELS", "0")) > 0
         for first in range(0, out_l * naz, block):
             n = min(block, out_l * naz - first)
@@ -230,13 +209,14 @@ def interferogram(master_safe, slave_safe, slave_coreg, height_tif, dst, looks=(
             else:
                 r_m = ref.radar_grid.slant_range(cc + lookup.slave_offsets(m, ref, first, h)[1])
             flat = 4 * np.pi / wavelength * (r_m - r_s)
-            mb, sb = (framed(lambda r0, c0, nr, nc, src=src: src.read(1, window=Window(c0, r0, nc, nr)),
+            mb, sb = (framed(lambda r0, c0, nr, nc, src=src: src.read(Window(c0, r0, nc, nr)),
                              first, n, width, (lines, cols)) for src in (mr, sr))
             bands = interfere_multilook(mb, sb, flat, naz, nrg)
             w.write(bands, window=Window(0, first // naz, out_c, n // naz))
         for k, name in enumerate(("amplitude", "phase (rad)", "coherence", "isData"), start=1):
             w.set_band_description(k, name)
         w.update_tags(**pair_tags(ref or m, s))
+        w.update_tags(**MultilookGrid.of_product(m, (naz, nrg), (lines, cols)).tags())
     if dst_png_phase or dst_png_coherence:
         from dinsar.io import png
 
@@ -249,27 +229,29 @@ def interferogram(master_safe, slave_safe, slave_coreg, height_tif, dst, looks=(
 
 
 def _day(product) -> str:
-    return str(product.annotation.first_line_time.astype("M8[D]"))
+    return str(product.start_time.astype("M8[D]"))
 
 
 def pair_tags(master, slave) -> dict:
     """What a pair product says of itself: the two acquisitions and the sign of its displacement."""
     return {"MASTER": master.name, "SLAVE": slave.name,
-            "MASTER_TIME": str(master.annotation.first_line_time.astype("M8[ms]")),
-            "SLAVE_TIME": str(slave.annotation.first_line_time.astype("M8[ms]")),
-            "WAVELENGTH_M": repr(master.annotation.wavelength_m),
+            "MASTER_TIME": str(master.start_time.astype("M8[ms]")),
+            "SLAVE_TIME": str(slave.start_time.astype("M8[ms]")),
+            "WAVELENGTH_M": repr(master.radar_grid.wavelength_m),
             "LOS_SIGN": "d = R(master) - R(slave): positive when the ground is nearer the satellite at the "
                         "slave's date than at the master's"}
 
 
 def _read_ifg(path):
+    """The 4 bands of a multilooked interferogram (isData as a mask), its GCPs and its multilook grid."""
+    mlgrid = MultilookGrid.from_raster(path)
     with rasterio.open(path) as src:
         amp, phase, coh, ok = src.read()
         gcps = src.gcps
-    return amp, phase, coh, ok > 0.5, gcps
+    return amp, phase, coh, ok > 0.5, gcps, mlgrid
 
 
-def filter_unwrap(ifg_tif, dst_filtered, dst_unwrapped, looks=(3, 3), alpha: float = 0.5, patch: int = 32,
+def filter_unwrap(ifg_tif, dst_filtered, dst_unwrapped, alpha: float = 0.5, patch: int = 32,
                   min_coherence: float = 0.2, reference: tuple[int, int] | None = None, dst_png=None,
                   dst_unwrapped_png=None, init: str = "mst", threads: int = 1) -> Path:
     """Goldstein filter, then SNAPHU (coherence-weighted, 'defo' costs, `init` its initial flow),
@@ -277,19 +259,21 @@ def filter_unwrap(ifg_tif, dst_filtered, dst_unwrapped, looks=(3, 3), alpha: flo
 
     unwrapped.tif bands: unwrapped phase minus its value at the reference pixel (rad), SNAPHU's
     connected components; tags REFERENCE_LINE / REFERENCE_COL (multilooked grid). The reference
-    is the given (line, col) or the most coherent 9×9 area of the largest component.
+    is the given (line, col) or the most coherent 9×9 area of the largest component. SNAPHU's
+    equivalent number of looks and the multilook grid (carried into both outputs' tags) are the
+    interferogram's (its tags, dinsar.geometry.multilook).
     """
     from dinsar.interferometry.filter import goldstein
     from dinsar.interferometry.unwrap import UnwrappingError, pick_reference, unwrap
 
     set_threads(threads)
-    amp, phase, coh, ok, gcps = _read_ifg(ifg_tif)
+    amp, phase, coh, ok, gcps, mlgrid = _read_ifg(ifg_tif)
+    if mlgrid.enl is None:
+        raise DinsarError(f"{ifg_tif}: its multilook grid tags give no equivalent number of looks")
     ifg = np.where(ok, amp * np.exp(1j * phase), 0).astype(np.complex64)
     filtered = goldstein(ifg, alpha=alpha, patch=patch)
     valid = ok & (coh >= min_coherence)
-    # equivalent number of looks: naz·nrg samples, correlated by the ~0.8 oversampling in each axis
-    nlooks = looks[0] * looks[1] * 0.8 * 0.85
-    unw, cc = unwrap(filtered, coh, valid, nlooks, init=init, nproc=threads)
+    unw, cc = unwrap(filtered, coh, valid, mlgrid.enl, init=init, nproc=threads)
     if reference is None:
         reference = pick_reference(coh, cc)
     r0, c0 = reference
@@ -302,10 +286,11 @@ def filter_unwrap(ifg_tif, dst_filtered, dst_unwrapped, looks=(3, 3), alpha: flo
         with rasterio.open(tf, "w", **raster.geotiff_profile(ny, nx, np.complex64)) as w:
             w.gcps = gcps
             w.write(filtered, 1)
+            w.update_tags(**mlgrid.tags())
         with rasterio.open(tu, "w", **raster.geotiff_profile(ny, nx, np.float32, count=2, nodata=np.nan)) as w:
             w.gcps = gcps
             w.write(np.stack([unw, cc.astype(np.float32)]))
-            w.update_tags(REFERENCE_LINE=str(r0), REFERENCE_COL=str(c0))
+            w.update_tags(REFERENCE_LINE=str(r0), REFERENCE_COL=str(c0), **mlgrid.tags())
             w.set_band_description(1, "unwrapped phase - phase at the reference (rad)")
             w.set_band_description(2, "SNAPHU connected component (0 = none)")
     if dst_png:
@@ -323,49 +308,27 @@ def filter_unwrap(ifg_tif, dst_filtered, dst_unwrapped, looks=(3, 3), alpha: flo
     return Path(dst_unwrapped)
 
 
-def geocode(master_safe, dem, unwrapped_tif, ifg_tif, dst_los, dst_enu, dst_coherence, looks=(3, 3),
-            polarisation: str = "VV", posting_deg: float | None = None, dem_vertical=None, geoid_dir=None,
+def geocode(master_safe, dem, unwrapped_tif, ifg_tif, dst_los, dst_enu, dst_coherence, polarisation: str = "VV",
+            posting_deg: float | None = None, dem_vertical=None, geoid_dir=None,
             filtered_tif=None, dst_phase=None, dst_los_png=None, orbits=None, threads: int = 1) -> list[Path]:
     """LOS displacement (m, toward the satellite), its unit vector (E, N, U), the coherence and (given
     filtered_tif and dst_phase) the filtered wrapped phase, on a regular WGS84 lon/lat grid, as
     Cloud-Optimised GeoTIFFs.  d = -λ φ_unw / (4π). The wrapped phase is interpolated as a complex
-    number (its real and imaginary parts), never across a 2π jump."""
+    number (its real and imaginary parts), never across a 2π jump. The radar rasters' multilook grid
+    is the interferogram's (its tags); the output grid and the radar window of each block of output
+    rows come from dinsar.interferometry.geocode."""
     from rasterio.shutil import copy as rio_copy
-    from rasterio.transform import from_origin
 
     from dinsar.geometry.dem import scene_dem
-    from dinsar.interferometry.geocode import bilinear_many, los_enu, radar_coordinates
+    from dinsar.interferometry.geocode import bilinear_many, los_enu, output_grid, radar_coordinates, radar_window
 
     set_threads(threads)
     product = open_chain_product(master_safe, polarisation, orbits)
     dem_grid = scene_dem(product, dem, dem_vertical, geoid_dir)
-    wavelength = product.annotation.wavelength_m
-    with rasterio.open(ifg_tif) as src:
-        lines, cols = src.height, src.width
-    naz, nrg = looks
-    a = product.annotation
-    if posting_deg is None:
-        ground = max(naz * a.azimuth_pixel_spacing_m,
-                     nrg * a.range_pixel_spacing_m / np.sin(np.radians(a.incidence_angle_mid_deg)))
-        posting_deg = float(np.round(ground / 111_000.0, 7))
-    # the footprint: ground points (on the DEM) of the image border, plus two output pixels
-    from dinsar.geometry.ellipsoid import ecef_to_geodetic
-    from dinsar.geometry.projection import radar_to_ground
-
-    edge = np.linspace(0, 1, 64)
-    bl = np.concatenate([edge * (lines - 1), edge * (lines - 1), np.zeros(64), np.full(64, lines - 1)])
-    bc = np.concatenate([np.zeros(64), np.full(64, cols - 1), edge * (cols - 1), edge * (cols - 1)])
-    xyz_edge, _, ok_edge = radar_to_ground(dem_grid, product.orbit, product.radar_grid,
-                                           bl * naz + (naz - 1) / 2, bc * nrg + (nrg - 1) / 2)
-    if not ok_edge.any():
-        raise DinsarError(f"{master_safe}: no ground point of the image border on the DEM; cannot geocode")
-    lo, la, _ = ecef_to_geodetic(xyz_edge[ok_edge])
-    pad = 2 * posting_deg
-    west, east = lo.min() - pad, lo.max() + pad
-    south, north = la.min() - pad, la.max() + pad
-    nx = int(np.ceil((east - west) / posting_deg))
-    ny = int(np.ceil((north - south) / posting_deg))
-    transform = from_origin(west, north, posting_deg, posting_deg)
+    wavelength = product.radar_grid.wavelength_m
+    mlgrid = MultilookGrid.from_raster(ifg_tif)
+    geo = output_grid(product, dem_grid, mlgrid, posting_deg)
+    nx, ny = geo.nx, geo.ny
     with_phase = filtered_tif is not None and dst_phase is not None
 
     def radar_layers(window):
@@ -384,7 +347,7 @@ def geocode(master_safe, dem, unwrapped_tif, ifg_tif, dst_los, dst_enu, dst_cohe
         return np.stack(layers)
 
     outs = [Path(dst_los), Path(dst_enu), Path(dst_coherence)] + ([Path(dst_phase)] if with_phase else [])
-    prof = dict(driver="GTiff", height=ny, width=nx, dtype="float32", crs="EPSG:4326", transform=transform,
+    prof = dict(driver="GTiff", height=ny, width=nx, dtype="float32", crs="EPSG:4326", transform=geo.transform,
                 tiled=True, blockxsize=256, blockysize=256, nodata=np.nan)
     work = [p.with_name(f".{p.stem}.work{os.getpid()}.tif") for p in outs]  # unique to this job
     try:
@@ -393,18 +356,13 @@ def geocode(master_safe, dem, unwrapped_tif, ifg_tif, dst_los, dst_enu, dst_cohe
                 rasterio.open(work[1], "w", count=3, **prof) as we, \
                 rasterio.open(work[2], "w", count=1, **prof) as wc:
             for first, n in raster.line_blocks(ny, GEOCODE_BLOCK_LINES):
-                rows, cols_ = np.mgrid[first:first + n, 0:nx]
-                lon = west + (cols_ + 0.5) * posting_deg
-                lat = north - (rows + 0.5) * posting_deg
-                y, x, xyz = radar_coordinates(product, dem_grid, lon, lat, looks)
-                # the radar window these nodes fall in (bilinear: one sample beyond), read for this block only
-                inside = (y >= 0) & (y <= lines - 1) & (x >= 0) & (x <= cols - 1)
+                lon, lat = geo.lonlat(first, n)
+                y, x, xyz = radar_coordinates(product, dem_grid, lon, lat, mlgrid)
+                # the radar window these nodes fall in, read for this block only
+                inside, box = radar_window(y, x, mlgrid.shape)
                 vals = np.full((4 if with_phase else 2, n * nx), np.nan)
-                if inside.any():
-                    r1 = min(lines, int(np.floor(y[inside].max())) + 2)
-                    c1 = min(cols, int(np.floor(x[inside].max())) + 2)
-                    r0 = max(0, min(int(np.floor(y[inside].min())), r1 - 2))
-                    c0 = max(0, min(int(np.floor(x[inside].min())), c1 - 2))
+                if box is not None:
+                    r0, r1, c0, c1 = box
                     layers = radar_layers(Window(c0, r0, c1 - c0, r1 - r0))
                     vals[:, inside] = bilinear_many(layers, y[inside] - r0, x[inside] - c0)
                 vals = vals.reshape(-1, n, nx)
@@ -438,24 +396,24 @@ def geocode(master_safe, dem, unwrapped_tif, ifg_tif, dst_los, dst_enu, dst_cohe
         from dinsar.io import png
 
         png.write_diverging_png(dst_los_png, outs[0])
-    log.info("geocoded %s: %dx%d at %.6f°", product.name, ny, nx, posting_deg)
+    log.info("geocoded %s: %dx%d at %.6f°", product.name, ny, nx, geo.posting_deg)
     return outs
 
 
-def compare_truth(unwrapped_tif, ifg_tif, truth_dir, dst_json, looks=(3, 3), min_coherence: float = 0.5,
+def compare_truth(unwrapped_tif, ifg_tif, truth_dir, dst_json, min_coherence: float = 0.5,
                   reference_truth_dir=None) -> dict:
     """LOS displacement and wrapped phase against a simulated pair's truth (radar, multilooked grid).
 
     truth_dir: the master -> secondary truth; for a slave-slave pair of a stack, the truth is that
     minus the master -> reference one (reference_truth_dir). Both are taken relative to the
     unwrapping reference pixel; statistics over pixels with coherence >= min_coherence in the
-    main connected component.
+    main connected component. The full-resolution truth is averaged over the interferogram's
+    multilook grid (its tags).
     """
-    naz, nrg = looks
     with rasterio.open(unwrapped_tif) as src:
         unw, cc = src.read()
         ref = (int(src.tags()["REFERENCE_LINE"]), int(src.tags()["REFERENCE_COL"]))
-    _, phase, coh, ok, _ = _read_ifg(ifg_tif)
+    _, phase, coh, ok, _, mlgrid = _read_ifg(ifg_tif)
     truth_json = json.loads((Path(truth_dir) / "truth.json").read_text())
     wavelength = truth_json["wavelength_m"]
     with rasterio.open(Path(truth_dir) / "los_displacement.tif") as src:
@@ -463,8 +421,10 @@ def compare_truth(unwrapped_tif, ifg_tif, truth_dir, dst_json, looks=(3, 3), min
     if reference_truth_dir is not None:
         with rasterio.open(Path(reference_truth_dir) / "los_displacement.tif") as src:
             d_full -= src.read(1).astype(np.float64)
-    ny, nx = unw.shape
-    d_true = np.nanmean(d_full[:ny * naz, :nx * nrg].reshape(ny, naz, nx, nrg), axis=(1, 3))
+    if unw.shape != mlgrid.shape:
+        raise DinsarError(f"{unwrapped_tif}: {unw.shape[0]}x{unw.shape[1]} pixels, not the interferogram's "
+                          f"{mlgrid.shape[0]}x{mlgrid.shape[1]} ({ifg_tif})")
+    d_true = mlgrid.mean(d_full)
     d_est = -wavelength * unw / (4 * np.pi)
     labels, counts = np.unique(cc[cc > 0], return_counts=True)
     main = cc == labels[np.argmax(counts)] if labels.size else np.zeros_like(ok)

@@ -77,8 +77,7 @@ def unpack(src: str | Path, dst: str | Path, keep: list[str] | tuple[str, ...] =
             raise ProductError(f"{src}: {keep[0]} measurement or annotation lost in extraction")
         for pol in sorted(found):
             try:
-                product = sentinel1.open_product(root, polarisation=pol)
-                check_tiff(product.measurement_path)
+                sentinel1.open_product(root, polarisation=pol).check()
             except ProductError as e:  # name the user's product, not our temporary copy
                 raise ProductError(str(e).replace(str(root), str(src))) from None
         if dst.exists():
@@ -91,13 +90,13 @@ def unpack(src: str | Path, dst: str | Path, keep: list[str] | tuple[str, ...] =
 
 
 def _open_slc(path: Path, polarisation: str, swath: str | None = None):
-    """(rasterio path, annotation or None) for a SAFE product or a plain SLC TIFF."""
+    """(product or None, image shape) of a SAFE product or a plain SLC TIFF, its image data checked."""
     if path.is_dir() or path.suffix.lower() == ".zip":
         product = sentinel1.open_product(path, polarisation=polarisation, swath=swath)
-        return product.measurement_path, product.annotation
+        return product, product.check()
     if not path.exists():
         raise RasterError(f"{path}: no such file")
-    return str(path), None
+    return None, check_tiff(str(path))
 
 
 def quicklook(
@@ -109,8 +108,10 @@ def quicklook(
     png_max_size: int = 2048,
     threads: int = 1,
     swath: str | None = None,
+    dst_json: str | Path | None = None,
 ) -> Path:
-    """Multilooked amplitude sqrt(mean |z|²) of an SLC as a tiled float32 GeoTIFF (+ PNG).
+    """Multilooked amplitude sqrt(mean |z|²) of an SLC as a tiled float32 GeoTIFF (+ PNG, + the
+    multilooked grid's sensor model as JSON).
 
     src: a SAFE product (dir or zip; `swath` names one of an IW product) or a single SLC TIFF
     (QuickMlView.py).
@@ -121,23 +122,22 @@ def quicklook(
     if naz < 1 or nrg < 1:
         raise RasterError(f"looks must be >= 1, got {naz} {nrg}")
     set_threads(threads)
-    tiff_path, annotation = _open_slc(src, polarisation, swath)
-    check_tiff(tiff_path)
-    outs = [dst_tif, dst_tif.with_suffix(".json")] + ([Path(dst_png)] if dst_png else [])
-    with rasterio.open(tiff_path) as reader, atomic.outputs(*outs) as tmps:
-        height, width = reader.height // naz, reader.width // nrg
+    product, (lines, samples) = _open_slc(src, polarisation, swath)
+    outs = [dst_tif] + [Path(p) for p in (dst_json, dst_png) if p]
+    with (product.open() if product else raster.open_samples(src)) as reader, atomic.outputs(*outs) as tmps:
+        height, width = lines // naz, samples // nrg
         if height == 0 or width == 0:
-            raise RasterError(f"{src}: {reader.height}x{reader.width} image < {naz}x{nrg} looks")
+            raise RasterError(f"{src}: {lines}x{samples} image < {naz}x{nrg} looks")
         extra = {}
-        if annotation is not None:
-            extra["gcps"], extra["crs"] = raster.gcps_from_grid(annotation.geolocation_grid, (naz, nrg))
+        if product is not None:
+            extra["gcps"], extra["crs"] = raster.gcps_from_grid(product.footprint, (naz, nrg))
         profile = raster.geotiff_profile(height, width, np.float32, nodata=0.0)
-        lines_per_block = max(1, BLOCK_BYTES // (8 * reader.width * naz)) * naz
+        lines_per_block = max(1, BLOCK_BYTES // (8 * samples * naz)) * naz
         with rasterio.open(tmps[0], "w", **profile) as writer:
             if "gcps" in extra:
                 writer.gcps = (extra["gcps"], extra["crs"])
             for first, n in raster.line_blocks(height * naz, lines_per_block):
-                block = reader.read(1, window=Window(0, first, reader.width, n))
+                block = reader.read(Window(0, first, samples, n))
                 amp = np.sqrt(multilook_intensity(block, naz, nrg))
                 writer.write(amp, 1, window=Window(0, first // naz, width, amp.shape[0]))
         meta = {
@@ -147,19 +147,20 @@ def quicklook(
             "shape": [height, width],
             "quantity": "amplitude sqrt(mean |z|^2)",
         }
-        if annotation is not None:
+        if product is not None:
+            g = product.radar_grid
             meta.update(
-                first_line_time=str(annotation.first_line_time),
-                line_interval_s=annotation.azimuth_time_interval_s * naz,
+                first_line_time=str(product.start_time),
+                line_interval_s=g.line_interval_s * naz,
                 # centre of the first multilooked sample, in two-way slant-range time
-                slant_range_time_s=annotation.slant_range_time_s
-                + (nrg - 1) / 2 / annotation.range_sampling_rate_hz,
-                range_sampling_rate_hz=annotation.range_sampling_rate_hz / nrg,
-                wavelength_m=annotation.wavelength_m,
+                slant_range_time_s=g.near_range_time_s + (nrg - 1) / 2 / g.range_sampling_rate_hz,
+                range_sampling_rate_hz=g.range_sampling_rate_hz / nrg,
+                wavelength_m=g.wavelength_m,
             )
-        tmps[1].write_text(json.dumps(meta, indent=2))
+        if dst_json:
+            tmps[1].write_text(json.dumps(meta, indent=2))
         if dst_png:
-            png.write_png(tmps[2], png.robust_stretch(png.read_decimated(str(tmps[0]), png_max_size)))
+            png.write_png(tmps[-1], png.robust_stretch(png.read_decimated(str(tmps[0]), png_max_size)))
     log.info("quicklook %s -> %s (%dx%d looks, %dx%d)", src, dst_tif, naz, nrg, height, width)
     return dst_tif
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from dinsar.errors import DinsarError
+from dinsar.geometry.baseline import perpendicular_baseline, temporal_baseline_days
 from dinsar.io import atomic, plots
 from dinsar.steps.common import open_chain_product
 
@@ -50,38 +51,6 @@ def select_stack(folders, start: str | None = None, end: str | None = None, mast
     return found[master][0], [found[d][0] for d in days if d != master]
 
 
-def perpendicular_baseline(master, slave, lon, lat, h) -> tuple[np.ndarray, np.ndarray]:
-    """(B⊥, B∥) in metres of `slave` against `master` at ground points lon/lat/h.
-
-    Both satellites at their zero-Doppler time of the point; B∥ along the master's line of
-    sight (positive: the slave is farther from the point), B⊥ across it in the zero-Doppler
-    plane, positive when the slave is above the master's line of sight (larger look angle
-    seen from the point; the sign of ISCE and GMTSAR's Bperp for a right-looking sensor).
-    """
-    from dinsar.geometry.ellipsoid import geodetic_to_ecef
-
-    point = geodetic_to_ecef(lon, lat, h).reshape(-1, 3)
-    positions = []
-    for product in (master, slave):
-        line, _ = product.geo2rdr(lon, lat, h)
-        g = product.radar_grid
-        t = g.azimuth_time(np.ravel(line))
-        pos, vel, _ = product.orbit.interpolate(t)
-        positions.append((pos, vel))
-    (pm, vm), (ps, _) = positions
-    los = point - pm
-    rng = np.linalg.norm(los, axis=-1, keepdims=True)
-    los /= rng
-    b = ps - pm
-    b_par = -np.sum(b * los, -1)
-    across = np.cross(los, vm)
-    across /= np.linalg.norm(across, axis=-1, keepdims=True)
-    up = pm / np.linalg.norm(pm, axis=-1, keepdims=True)
-    across *= np.sign(np.sum(across * up, -1))[:, None]  # the one pointing away from the Earth
-    b_perp = np.sum(b * across, -1)
-    return b_perp, b_par
-
-
 def small_baseline_pairs(products: list[dict], max_days: float, max_perp_m: float) -> list[list[str]]:
     """Slave-slave pairs (earlier first) within both limits; the master's pairs are always made."""
     slaves = sorted((p for p in products if not p["master"]), key=lambda p: p["time"])
@@ -103,8 +72,7 @@ def baselines(master_safe, slave_safes, dst_json, dst_png=None, polarisation: st
     line = np.full(3, (lines - 1) / 2)
     col = np.array([0.0, (cols - 1) / 2, cols - 1.0])
     lon, lat, h = m.rdr2geo(line, col, np.zeros(3))
-    t0 = m.annotation.first_line_time
-    records = [{"name": m.name, "time": str(t0), "days": 0.0, "b_perp_m": 0.0, "b_par_m": 0.0,
+    records = [{"name": m.name, "time": str(m.start_time), "days": 0.0, "b_perp_m": 0.0, "b_par_m": 0.0,
                 "b_perp_near_far_m": [0.0, 0.0], "master": True}]
     for path in slave_safes:
         s = open_chain_product(path, polarisation, orbits)
@@ -113,8 +81,8 @@ def baselines(master_safe, slave_safes, dst_json, dst_png=None, polarisation: st
         b_perp, b_par = perpendicular_baseline(m, s, lon, lat, h)
         if not np.all(np.isfinite(b_perp)):
             raise DinsarError(f"{path}: its orbit does not see the master's scene centre")
-        days = (s.annotation.first_line_time - t0) / np.timedelta64(1, "s") / 86400.0
-        records.append({"name": s.name, "time": str(s.annotation.first_line_time), "days": float(days),
+        days = temporal_baseline_days(m, s)
+        records.append({"name": s.name, "time": str(s.start_time), "days": days,
                         "b_perp_m": float(b_perp[1]), "b_par_m": float(b_par[1]),
                         "b_perp_near_far_m": [float(b_perp[0]), float(b_perp[2])], "master": False})
     pairs = []

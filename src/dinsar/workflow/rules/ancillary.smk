@@ -6,9 +6,9 @@ if INPUTS.fetch_dem:
 
     rule fetch_dem:
         input:
-            master=lambda w: f"{R}/{w.site}/products/{inputs_before_baselines().master}.SAFE",
+            master=lambda w: L.product(inputs_before_baselines().master),
         output:
-            f"{R}/{{site}}/dem/glo30.tif",
+            L.fetched_dem(),
         params:
             cache=config["fetch"].get("cache"),
             url=config["fetch"].get("dem_url"),
@@ -19,18 +19,18 @@ if INPUTS.fetch_dem:
             runtime=60,
             downloads=1,
         log:
-            f"logs/{{site}}/fetch_dem/glo30.log",
+            L.log("fetch_dem", "glo30"),
         benchmark:
-            f"benchmarks/{{site}}/fetch_dem/glo30.tsv"
+            L.benchmark("fetch_dem", "glo30")
         script:
-            "../../scripts/fetch_dem.py"
+            "../scripts/fetch_dem.py"
 
 
 if INPUTS.fetch_orbits:
 
     rule fetch_orbit:
         output:
-            directory(f"{R}/{{site}}/orbits/{{product}}"),
+            directory(L.fetched_orbits("{product}")),
         params:
             cache=config["fetch"].get("cache"),
             url=config["fetch"].get("orbit_url"),
@@ -40,8 +40,8 @@ if INPUTS.fetch_orbits:
             runtime=30,
             downloads=1,
         log:
-            f"logs/{{site}}/fetch_orbit/{{product}}.log",
+            L.log("fetch_orbit", "{product}"),
         benchmark:
-            f"benchmarks/{{site}}/fetch_orbit/{{product}}.tsv"
+            L.benchmark("fetch_orbit", "{product}")
         script:
-            "../../scripts/fetch_orbit.py"
+            "../scripts/fetch_orbit.py"

@@ -15,17 +15,17 @@ if INPUTS.searched:
             mem_mb=500,
             runtime=10,
         log:
-            f"logs/{SITE}/search/search.log",
+            L.log("search", "search"),
         benchmark:
-            f"benchmarks/{SITE}/search/search.tsv"
+            L.benchmark("search", "search")
         script:
-            "../../scripts/search.py"
+            "../scripts/search.py"
 
     rule download:
         input:
             INPUTS.search_json(),
         output:
-            f"{R}/{{site}}/downloads/{{product}}.zip",
+            L.download(),
         params:
             search=config["search"],
         threads: 1
@@ -34,8 +34,8 @@ if INPUTS.searched:
             runtime=240,
             downloads=1,
         log:
-            f"logs/{{site}}/download/{{product}}.log",
+            L.log("download", "{product}"),
         benchmark:
-            f"benchmarks/{{site}}/download/{{product}}.tsv"
+            L.benchmark("download", "{product}")
         script:
-            "../../scripts/download.py"
+            "../scripts/download.py"

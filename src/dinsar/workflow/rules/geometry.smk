@@ -1,13 +1,13 @@
 # Geometry of the master image: DEM projection (both ways), SAR amplitude simulation with
 # shadow/layover masks, and Doppler0 (DiapOTB SARDEMProjection, SARDEMToAmplitude, SARDoppler0).
 
-GEO = f"{R}/{{site}}/geometry/{{product}}"
+GEO = L.geometry_dir()
 
 
 rule dem_projection:
     input:
         eofs=orbit_inputs,
-        safe=f"{R}/{{site}}/products/{{product}}.SAFE",
+        safe=L.product(),
         dem=lambda w: INPUTS.dem,
     output:
         projection=f"{GEO}/dem_projection.tif",
@@ -24,17 +24,17 @@ rule dem_projection:
         mem_mb=4000,
         runtime=60,
     log:
-        f"logs/{{site}}/dem_projection/{{product}}.log",
+        L.log("dem_projection", "{product}"),
     benchmark:
-        f"benchmarks/{{site}}/dem_projection/{{product}}.tsv"
+        L.benchmark("dem_projection", "{product}")
     script:
-        "../../scripts/dem_projection.py"
+        "../scripts/dem_projection.py"
 
 
 rule simulate_amplitude:
     input:
         eofs=orbit_inputs,
-        safe=f"{R}/{{site}}/products/{{product}}.SAFE",
+        safe=L.product(),
         dem=lambda w: INPUTS.dem,
     output:
         amplitude=f"{GEO}/simulated_amplitude.tif",
@@ -53,16 +53,16 @@ rule simulate_amplitude:
         mem_mb=4000,
         runtime=60,
     log:
-        f"logs/{{site}}/simulate_amplitude/{{product}}.log",
+        L.log("simulate_amplitude", "{product}"),
     benchmark:
-        f"benchmarks/{{site}}/simulate_amplitude/{{product}}.tsv"
+        L.benchmark("simulate_amplitude", "{product}")
     script:
-        "../../scripts/simulate_amplitude.py"
+        "../scripts/simulate_amplitude.py"
 
 
 rule doppler0:
     input:
-        safe=f"{R}/{{site}}/products/{{product}}.SAFE",
+        safe=L.product(),
     output:
         f"{GEO}/doppler0.json",
     params:
@@ -73,8 +73,8 @@ rule doppler0:
         mem_mb=2000,
         runtime=30,
     log:
-        f"logs/{{site}}/doppler0/{{product}}.log",
+        L.log("doppler0", "{product}"),
     benchmark:
-        f"benchmarks/{{site}}/doppler0/{{product}}.tsv"
+        L.benchmark("doppler0", "{product}")
     script:
-        "../../scripts/doppler0.py"
+        "../scripts/doppler0.py"

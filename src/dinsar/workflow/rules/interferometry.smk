@@ -3,7 +3,7 @@
 # SARDEMGrid/SARCorrelationGrid, SARCoRegistration, SARRobustInterferogram, SARMultiLook,
 # and what DiapOTB did not do).
 
-PAIR = f"{R}/{{site}}/pairs/{{pair}}"
+PAIR = L.pair_dir()
 
 
 def _pair_products(pair):
@@ -15,17 +15,17 @@ def _pair_products(pair):
 def _product(role):
     def lookup(w):
         master, slave = _pair_products(w.pair)
-        return f"{R}/{w.site}/products/{master if role == 'master' else slave}.SAFE"
+        return L.product(master if role == "master" else slave)
 
     return lookup
 
 
 def _geometry(name):
-    return lambda w: f"{R}/{w.site}/geometry/{inputs_before_baselines().master}/{name}"
+    return lambda w: L.geometry(name, inputs_before_baselines().master)
 
 
 def _stack_master(w):
-    return f"{R}/{w.site}/products/{inputs_before_baselines().master}.SAFE"
+    return L.product(inputs_before_baselines().master)
 
 
 def _ifg_inputs(w):
@@ -33,12 +33,27 @@ def _ifg_inputs(w):
     slave coregistered on the master grid (both pairs' products in the master's geometry)."""
     current = inputs_before_baselines()
     ref, sec = _pair_products(w.pair)
-    products = f"{R}/{w.site}/products"
-    out = dict(master=f"{products}/{current.master}.SAFE", slave=f"{products}/{sec}.SAFE",
-               coreg=current.coregistered(sec), height=_geometry("height.tif")(w))
+    out = dict(master=L.product(current.master), slave=L.product(sec), coreg=current.coregistered(sec),
+               height=_geometry("height.tif")(w))
     if ref != current.master:
-        out.update(reference=f"{products}/{ref}.SAFE", reference_coreg=current.coregistered(ref))
+        out.update(reference=L.product(ref), reference_coreg=current.coregistered(ref))
     return out
+
+
+rule pair_info:
+    output:
+        L.pair_file("pair.json"),
+    params:
+        products=lambda w: _pair_products(w.pair),
+    localrule: True
+    threads: 1
+    resources:
+        mem_mb=200,
+        runtime=1,
+    log:
+        L.log("pair_info", "{pair}"),
+    script:
+        "../scripts/pair_info.py"
 
 
 rule deformation_grid:
@@ -63,11 +78,11 @@ rule deformation_grid:
         mem_mb=2000,
         runtime=30,
     log:
-        f"logs/{{site}}/deformation_grid/{{pair}}.log",
+        L.log("deformation_grid", "{pair}"),
     benchmark:
-        f"benchmarks/{{site}}/deformation_grid/{{pair}}.tsv"
+        L.benchmark("deformation_grid", "{pair}")
     script:
-        "../../scripts/deformation_grid.py"
+        "../scripts/deformation_grid.py"
 
 
 rule coregister:
@@ -88,11 +103,11 @@ rule coregister:
         mem_mb=3000,
         runtime=60,
     log:
-        f"logs/{{site}}/coregister/{{pair}}.log",
+        L.log("coregister", "{pair}"),
     benchmark:
-        f"benchmarks/{{site}}/coregister/{{pair}}.tsv"
+        L.benchmark("coregister", "{pair}")
     script:
-        "../../scripts/coregister.py"
+        "../scripts/coregister.py"
 
 
 rule interferogram:
@@ -118,11 +133,11 @@ rule interferogram:
         mem_mb=3000,
         runtime=60,
     log:
-        f"logs/{{site}}/interferogram/{{pair}}.log",
+        L.log("interferogram", "{pair}"),
     benchmark:
-        f"benchmarks/{{site}}/interferogram/{{pair}}.tsv"
+        L.benchmark("interferogram", "{pair}")
     script:
-        "../../scripts/interferogram.py"
+        "../scripts/interferogram.py"
 
 
 rule unwrap:
@@ -140,7 +155,6 @@ rule unwrap:
             subcategory="{pair}", labels={"figure": "unwrapped phase"}
         ),
     params:
-        looks=config["multilook"]["looks"],
         filter=config["filter"],
         unwrap=config["unwrap"],
     threads: 1
@@ -148,11 +162,11 @@ rule unwrap:
         mem_mb=4000,
         runtime=120,
     log:
-        f"logs/{{site}}/unwrap/{{pair}}.log",
+        L.log("unwrap", "{pair}"),
     benchmark:
-        f"benchmarks/{{site}}/unwrap/{{pair}}.tsv"
+        L.benchmark("unwrap", "{pair}")
     script:
-        "../../scripts/unwrap.py"
+        "../scripts/unwrap.py"
 
 
 rule geocode:
@@ -175,7 +189,6 @@ rule geocode:
     params:
         pol=config["polarisation"],
         orbits=INPUTS.orbits,
-        looks=config["multilook"]["looks"],
         posting=config["geocode"]["posting_deg"],
         dem_vertical=INPUTS.dem_vertical,
         geoid_dir=config["geoid_dir"],
@@ -184,11 +197,11 @@ rule geocode:
         mem_mb=3000,
         runtime=60,
     log:
-        f"logs/{{site}}/geocode/{{pair}}.log",
+        L.log("geocode", "{pair}"),
     benchmark:
-        f"benchmarks/{{site}}/geocode/{{pair}}.tsv"
+        L.benchmark("geocode", "{pair}")
     script:
-        "../../scripts/geocode.py"
+        "../scripts/geocode.py"
 
 
 if INPUTS.simulated:
@@ -201,19 +214,18 @@ if INPUTS.simulated:
         input:
             unwrapped=f"{PAIR}/unwrapped.tif",
             ifg=f"{PAIR}/interferogram_ml.tif",
-            truth=f"{INPUTS.pair_dir()}/truth",
+            truth=f"{L.input_pair()}/truth",
         output:
             f"{PAIR}/truth_comparison.json",
         params:
-            looks=config["multilook"]["looks"],
             truth_dirs=_truth_dirs,
         threads: 1
         resources:
             mem_mb=2000,
             runtime=10,
         log:
-            f"logs/{{site}}/compare_truth/{{pair}}.log",
+            L.log("compare_truth", "{pair}"),
         benchmark:
-            f"benchmarks/{{site}}/compare_truth/{{pair}}.tsv"
+            L.benchmark("compare_truth", "{pair}")
         script:
-            "../../scripts/compare_truth.py"
+            "../scripts/compare_truth.py"

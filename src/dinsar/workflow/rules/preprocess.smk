@@ -7,9 +7,9 @@ if INPUTS.simulated:
     rule simulate_pair:
         output:
             *[directory(INPUTS.sources[n]) for n in [INPUTS.master, *INPUTS.slaves]],
-            dem=f"{INPUTS.pair_dir()}/dem.tif",
-            truth=directory(f"{INPUTS.pair_dir()}/truth"),
-            orbits=directory(f"{INPUTS.pair_dir()}/orbits"),
+            dem=f"{L.input_pair()}/dem.tif",
+            truth=directory(f"{L.input_pair()}/truth"),
+            orbits=directory(f"{L.input_pair()}/orbits"),
         params:
             simulate=config.get("simulate", {}),
             dem=config.get("dem"),
@@ -18,18 +18,18 @@ if INPUTS.simulated:
             mem_mb=3000,
             runtime=60,
         log:
-            f"logs/{SITE}/simulate_pair/pair.log",
+            L.log("simulate_pair", "pair"),
         benchmark:
-            f"benchmarks/{SITE}/simulate_pair/pair.tsv"
+            L.benchmark("simulate_pair", "pair")
         script:
-            "../../scripts/simulate_pair.py"
+            "../scripts/simulate_pair.py"
 
 
 rule unpack:
     input:
         lambda w: inputs_before_baselines().source(w.product),
     output:
-        directory(f"{R}/{{site}}/products/{{product}}.SAFE"),
+        directory(L.product()),
     params:
         keep=INPUTS.keep_polarisations,
     threads: 1
@@ -37,8 +37,8 @@ rule unpack:
         mem_mb=1000,
         runtime=30,
     log:
-        f"logs/{{site}}/unpack/{{product}}.log",
+        L.log("unpack", "{product}"),
     benchmark:
-        f"benchmarks/{{site}}/unpack/{{product}}.tsv"
+        L.benchmark("unpack", "{product}")
     script:
-        "../../scripts/unpack.py"
+        "../scripts/unpack.py"

@@ -3,10 +3,11 @@
 
 rule quicklook:
     input:
-        safe=f"{R}/{{site}}/products/{{product}}.SAFE",
+        safe=L.product(),
     output:
-        tif=f"{R}/{{site}}/quicklook/{{product}}_{{pol}}_ml.tif",
-        png=report(f"{R}/{{site}}/quicklook/{{product}}_{{pol}}_ml.png", caption="../report/quicklook.rst",
+        tif=L.quicklook("tif"),
+        json=L.quicklook("json"),
+        png=report(L.quicklook("png"), caption="../report/quicklook.rst",
                    category="1. Amplitudes", labels={"product": "{product}", "polarisation": "{pol}"}),
     params:
         looks=config["quicklook"]["looks"],
@@ -16,8 +17,8 @@ rule quicklook:
         mem_mb=2000,
         runtime=20,
     log:
-        f"logs/{{site}}/quicklook/{{product}}_{{pol}}.log",
+        L.log("quicklook", "{product}_{pol}"),
     benchmark:
-        f"benchmarks/{{site}}/quicklook/{{product}}_{{pol}}.tsv"
+        L.benchmark("quicklook", "{product}_{pol}")
     script:
-        "../../scripts/quicklook.py"
+        "../scripts/quicklook.py"

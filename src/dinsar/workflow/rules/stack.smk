@@ -8,11 +8,11 @@ if INPUTS.stack:
     checkpoint baselines:
         input:
             eofs=orbit_inputs,
-            master=lambda w: f"{R}/{w.site}/products/{inputs_before_baselines().master}.SAFE",
-            slaves=lambda w: [f"{R}/{w.site}/products/{s}.SAFE" for s in inputs_before_baselines().slaves],
+            master=lambda w: L.product(inputs_before_baselines().master),
+            slaves=lambda w: [L.product(s) for s in inputs_before_baselines().slaves],
         output:
-            json=f"{R}/{{site}}/stack/baselines.json",
-            png=report(f"{R}/{{site}}/stack/baselines.png", caption="../report/baselines.rst",
+            json=L.stack("baselines.json"),
+            png=report(L.stack("baselines.png"), caption="../report/baselines.rst",
                        category="0. Stack"),
         params:
             pol=config["polarisation"],
@@ -23,8 +23,8 @@ if INPUTS.stack:
             mem_mb=1000,
             runtime=10,
         log:
-            f"logs/{{site}}/baselines/baselines.log",
+            L.log("baselines", "baselines"),
         benchmark:
-            f"benchmarks/{{site}}/baselines/baselines.tsv"
+            L.benchmark("baselines", "baselines")
         script:
-            "../../scripts/baselines.py"
+            "../scripts/baselines.py"

@@ -5,5 +5,5 @@ from dinsar.steps import interferometry
 with to_file(snakemake.log[0]):  # noqa: F821
     sm = snakemake  # noqa: F821
     truth, *reference = sm.params.truth_dirs
-    interferometry.compare_truth(sm.input.unwrapped, sm.input.ifg, truth, sm.output[0], looks=sm.params.looks,
+    interferometry.compare_truth(sm.input.unwrapped, sm.input.ifg, truth, sm.output[0],
                                  reference_truth_dir=reference[0] if reference else None)

@@ -6,4 +6,5 @@ with to_file(snakemake.log[0]):  # noqa: F821
     sm = snakemake  # noqa: F821
     steps.dem_projection(sm.input.safe, sm.input.dem, sm.output.projection, sm.output.height, sm.output.xyz,
                          polarisation=sm.params.pol, dem_vertical=sm.params.dem_vertical,
-                         geoid_dir=sm.params.geoid_dir, orbits=sm.params.orbits, threads=sm.threads)
+                         geoid_dir=sm.params.geoid_dir, orbits=sm.params.orbits, threads=sm.threads,
+                         dst_sidecar=sm.output.sidecar)
