@@ -41,9 +41,9 @@ STEP_CODE = {
     "interferogram": "from dinsar.steps import interferometry as I; "
                      "I.interferogram(M, S, G/'slave_coreg.tif', G/'height.tif', G/'interferogram_ml.tif', (3, 3), "
                      "threads=T)",
-    "unwrap": "from dinsar.steps import interferometry as I; "
+    "unwrap": "from dinsar.steps import unwrap as I; "
               "I.filter_unwrap(G/'interferogram_ml.tif', G/'filtered.tif', G/'unwrapped.tif', threads=T)",
-    "geocode": "from dinsar.steps import interferometry as I; "
+    "geocode": "from dinsar.steps import geocode as I; "
                "I.geocode(M, OUT/'dem.tif', G/'unwrapped.tif', G/'interferogram_ml.tif', G/'los.tif', "
                "G/'los_enu.tif', G/'coherence_geo.tif', threads=T)",
 }

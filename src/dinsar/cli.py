@@ -42,9 +42,11 @@ def _cmd_stack(args: argparse.Namespace, extra: list[str]) -> int:
     master, slaves = select_stack(args.input, args.d, args.f, args.m)
     out = Path(args.o)
     out.mkdir(parents=True, exist_ok=True)
-    cfg: dict = {"site": args.site, "polarisation": args.pol,
+    cfg: dict = {"site": args.site,
                  "products": {"master": str(master.resolve()), "slaves": [str(s.resolve()) for s in slaves]},
                  "stack": {}}
+    if args.pol:
+        cfg["polarisation"] = args.pol
     if args.small_baseline:
         cfg["stack"]["small_baseline"] = {"max_days": args.small_baseline[0], "max_perp_m": args.small_baseline[1]}
     if args.dem:
@@ -65,7 +67,7 @@ def _cmd_quicklook(args: argparse.Namespace, extra: list[str]) -> int:
     out = Path(args.output) if args.output else src.with_name(
         f"{src.name.removesuffix('.zip').removesuffix('.SAFE').removesuffix('.tiff')}_ml.tif")
     png = None if args.no_png else out.with_suffix(".png")
-    steps.quicklook(src, out, png, looks=tuple(args.ml), polarisation=args.pol,
+    steps.quicklook(src, out, png, looks=tuple(args.ml) if args.ml else None, polarisation=args.pol,
                     png_max_size=args.png_max_size, threads=args.threads, swath=args.swath,
                     dst_json=out.with_suffix(".json"))
     print(out)
@@ -196,7 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="also the slave-slave pairs within both limits (temporal, perpendicular)")
     stack.add_argument("--dem", help="DEM GeoTIFF (any CRS); without it, quicklooks and baselines only")
     stack.add_argument("--orbits", help="folder of EOF orbit files")
-    stack.add_argument("--pol", default="VV")
+    stack.add_argument("--pol", default=None, help="polarisation (default: the config schema's, VV)")
     stack.add_argument("--site", default="stack", help="site name (results/<site>/)")
     stack.set_defaults(func=_cmd_stack, passthrough=True)
 
@@ -220,10 +222,11 @@ def build_parser() -> argparse.ArgumentParser:
     ql = sub.add_parser("quicklook", help="multilooked amplitude view of an SLC (QuickMlView.py)")
     ql.add_argument("-in", dest="input", required=True, help="SLC TIFF, or SAFE dir/zip")
     ql.add_argument("-out", dest="output", help="output GeoTIFF (default: beside the input, *_ml.tif)")
-    ql.add_argument("-ml", nargs=2, type=int, default=[3, 3], metavar=("AZ", "RG"), help="looks")
-    ql.add_argument("--pol", default="VV", help="polarisation of a SAFE input (default VV)")
+    ql.add_argument("-ml", nargs=2, type=int, default=None, metavar=("AZ", "RG"),
+                    help="looks (default: the config's quicklook.looks default, 3 3)")
+    ql.add_argument("--pol", default=None, help="polarisation of a SAFE input (default: the config's, VV)")
     ql.add_argument("--swath", default=None, help="IW1..IW3 (EW1..EW5) for a TOPS SAFE product")
-    ql.add_argument("--png-max-size", type=int, default=2048)
+    ql.add_argument("--png-max-size", type=int, default=None, help="(default: the config's, 2048)")
     ql.add_argument("--no-png", action="store_true", help="GeoTIFF only")
     ql.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     ql.set_defaults(func=_cmd_quicklook)

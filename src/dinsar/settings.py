@@ -10,6 +10,7 @@ where a user gave nothing. Standard library + the config loader only: the Snakef
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, fields
 
 
@@ -107,3 +108,9 @@ class Settings:
 
         keys = ("site", "results", "polarisation", "geoid_dir", *SECTIONS)
         return cls.from_config(dconfig.validate_sections({"site": site}, keys))
+
+
+@functools.cache
+def defaults() -> Settings:
+    """The schema's defaults, read once per process: what a step uses for a value nobody passed."""
+    return Settings.defaults()

@@ -9,6 +9,7 @@
 - refusals: master = slave, different modes, no overlap, an unwrapping failure.
 """
 
+import dataclasses
 import json
 
 import numpy as np
@@ -20,8 +21,12 @@ from dinsar.errors import DinsarError
 from dinsar.interferometry.grid import Residual
 from dinsar.interferometry.unwrap import UnwrappingError, unwrap
 from dinsar.kernels.interferogram import zero_fill
+from dinsar.settings import defaults
 from dinsar.simulate.pair import PairConfig, write_pair
+from dinsar.steps import geocode as geocode_step
 from dinsar.steps import interferometry as chain
+from dinsar.steps.truth import compare_truth
+from dinsar.steps.unwrap import filter_unwrap
 
 STATIC = {"lon": 55.7237, "lat": -21.244, "depth_m": 2500.0, "dvolume_m3": 0.0}
 
@@ -38,7 +43,7 @@ def _run(out, through="unwrap"):
     chain.interferogram(m, s, g / "coreg.tif", g / "h.tif", g / "ifg.tif", (3, 3), threads=2)
     if through == "ifg":
         return m, s, g
-    chain.filter_unwrap(g / "ifg.tif", g / "filtered.tif", g / "unw.tif")
+    filter_unwrap(g / "ifg.tif", g / "filtered.tif", g / "unw.tif")
     return m, s, g
 
 
@@ -57,7 +62,8 @@ def test_offsets_recover_the_misregistration(tmp_path):
     assert stats["kept"] >= 0.9 * stats["inside"]
     # a window budget: a coarser step, at most that many windows, the same residual within 0.02 px
     m, s = (next((tmp_path / d).glob("*.SAFE")) for d in ("master", "slave"))
-    chain.deformation_grid(m, s, g / "xyz.tif", g / "g64.tif", g / "g64.json", max_windows=64, threads=2)
+    few_windows = dataclasses.replace(defaults().coregistration, max_windows=64)
+    chain.deformation_grid(m, s, g / "xyz.tif", g / "g64.tif", g / "g64.json", opts=few_windows, threads=2)
     few = json.loads((g / "g64.json").read_text())
     assert 36 <= few["nodes"] <= 64 and few["step"] > 64
     fl, fc = Residual.from_json(few["residual"])(ll, cc)
@@ -67,13 +73,13 @@ def test_offsets_recover_the_misregistration(tmp_path):
 def test_noise_free_mogi_pair_to_the_millimetre(tmp_path, monkeypatch):
     write_pair(tmp_path, PairConfig(size=(512, 512), seed=5, coherence=1.0, snr_db=None))
     m, _, g = _run(tmp_path)
-    result = chain.compare_truth(g / "unw.tif", g / "ifg.tif", tmp_path / "truth", g / "cmp.json")
+    result = compare_truth(g / "unw.tif", g / "ifg.tif", tmp_path / "truth", g / "cmp.json")
     assert result["fraction"] > 0.9
     assert result["los_rmse_mm"] <= 1.0
     assert result["wrapped_phase_residual_rms_rad"] <= 0.05
     assert result["truth_los_range_mm"][1] - result["truth_los_range_mm"][0] > 20  # a real signal
     # geocoded: the LOS displacement at the ground point of a multilooked pixel is the radar value there
-    chain.geocode(m, tmp_path / "dem.tif", g / "unw.tif", g / "ifg.tif", g / "los.tif", g / "enu.tif",
+    geocode_step.geocode(m, tmp_path / "dem.tif", g / "unw.tif", g / "ifg.tif", g / "los.tif", g / "enu.tif",
                   g / "coh.tif", filtered_tif=g / "filtered.tif", dst_phase=g / "phase.tif")
     from dinsar.sensors.sentinel1 import open_product
 
@@ -96,8 +102,8 @@ def test_noise_free_mogi_pair_to_the_millimetre(tmp_path, monkeypatch):
     assert e < 0 and u > 0.7  # ascending, right looking: the satellite is west of the ground, above
     # geocoding streams blocks of output rows, each reading its radar window: 7-row blocks give the same
     # (to float32 rounding: geo2rdr's Newton starts from the previous point of its block)
-    monkeypatch.setattr(chain, "GEOCODE_BLOCK_LINES", 7)
-    chain.geocode(m, tmp_path / "dem.tif", g / "unw.tif", g / "ifg.tif", g / "los7.tif", g / "enu7.tif",
+    monkeypatch.setattr(geocode_step, "GEOCODE_BLOCK_LINES", 7)
+    geocode_step.geocode(m, tmp_path / "dem.tif", g / "unw.tif", g / "ifg.tif", g / "los7.tif", g / "enu7.tif",
                   g / "coh7.tif", filtered_tif=g / "filtered.tif", dst_phase=g / "phase7.tif")
     for a, b in (("los", "los7"), ("enu", "enu7"), ("coh", "coh7"), ("phase", "phase7")):
         with rasterio.open(g / f"{a}.tif") as one, rasterio.open(g / f"{b}.tif") as other:

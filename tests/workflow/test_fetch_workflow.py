@@ -17,7 +17,7 @@ from rasterio.transform import from_origin
 from dinsar.catalogue.dem import tile_name
 from dinsar.simulate.dem import volcano_height
 from dinsar.simulate.pair import PairConfig, pair_names, write_pair
-from dinsar.steps.interferometry import compare_truth
+from dinsar.steps.truth import compare_truth
 from tests.catalogue.server import Server
 from tests.conftest import pair_folder
 

@@ -11,7 +11,7 @@ import pytest
 import rasterio
 import yaml
 
-from dinsar.steps.interferometry import compare_truth
+from dinsar.steps.truth import compare_truth
 from dinsar.workflow_inputs import IFG_OUTPUTS, PAIR_OUTPUTS
 from tests.conftest import pair_folder
 

@@ -106,10 +106,12 @@ def fetch_dem(bounds: tuple[float, float, float, float], dst: str | os.PathLike,
     return Path(dst)
 
 
-def fetch_dem_for_product(product_safe, dst, cache=None, url: str | None = None, polarisation: str = "VV") -> Path:
-    """GLO-30 over the footprint of a product's geolocation grid."""
+def fetch_dem_for_product(product_safe, dst, cache=None, url: str | None = None,
+                          polarisation: str | None = None) -> Path:
+    """GLO-30 over the footprint of a product's geolocation grid (polarisation None: the config's default)."""
     from dinsar.sensors import sentinel1
+    from dinsar.settings import defaults
 
-    g = sentinel1.open_product(product_safe, polarisation=polarisation).annotation.geolocation_grid
+    g = sentinel1.open_product(product_safe, polarisation=polarisation or defaults().polarisation).footprint
     bounds = (float(g.longitude.min()), float(g.latitude.min()), float(g.longitude.max()), float(g.latitude.max()))
     return fetch_dem(bounds, dst, cache=cache, url=url)

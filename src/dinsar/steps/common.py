@@ -16,10 +16,13 @@ def set_threads(threads: int) -> None:
 CHAIN_MODES = ("SM",)
 
 
-def open_chain_product(path, polarisation: str, orbits=None) -> SarProduct:
+def open_chain_product(path, polarisation: str | None, orbits=None) -> SarProduct:
     """A product for the interferometric chain: a Sentinel-1 StripMap SLC, or one line refusing it.
+    polarisation None: the config's default (dinsar.settings: the schema owns it).
 
     The steps use it through the SarProduct interface only (dinsar.sensors.product)."""
     from dinsar.sensors import sentinel1
+    from dinsar.settings import defaults
 
-    return sentinel1.open_product(path, polarisation=polarisation, orbit=orbits, modes=CHAIN_MODES)
+    return sentinel1.open_product(path, polarisation=polarisation or defaults().polarisation, orbit=orbits,
+                                  modes=CHAIN_MODES)

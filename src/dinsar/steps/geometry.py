@@ -12,6 +12,7 @@ from rasterio.windows import Window
 
 from dinsar.errors import RasterError
 from dinsar.io import atomic, png, raster
+from dinsar.settings import defaults
 from dinsar.steps.common import open_chain_product, set_threads
 
 log = logging.getLogger(__name__)
@@ -20,7 +21,7 @@ log = logging.getLogger(__name__)
 GEOMETRY_BLOCK_LINES = 256
 
 
-def _master(safe: str | Path, polarisation: str, orbits=None):
+def _master(safe: str | Path, polarisation: str | None, orbits=None):
     return open_chain_product(safe, polarisation, orbits)
 
 
@@ -44,7 +45,7 @@ def _radar_sidecar(product) -> dict:
 
 
 def dem_projection(safe: str | Path, dem: str | Path, dst_projection: str | Path, dst_height: str | Path,
-                   dst_xyz: str | Path, polarisation: str = "VV", dem_vertical: str | None = None,
+                   dst_xyz: str | Path, polarisation: str | None = None, dem_vertical: str | None = None,
                    geoid_dir: str | None = None, orbits=None, threads: int = 1,
                    dst_sidecar: str | Path | None = None) -> list[Path]:
     """DEM -> master radar geometry (DiapOTB SARDEMProjection + cartesian mean estimation).
@@ -155,8 +156,8 @@ def _mask_as_dem(dem):
 
 
 def simulate_amplitude(safe: str | Path, dem: str | Path, dst_amplitude: str | Path, dst_shadow: str | Path,
-                       dst_layover: str | Path, dst_png: str | Path | None = None, polarisation: str = "VV",
-                       dem_vertical: str | None = None, geoid_dir: str | None = None, oversample: int = 4,
+                       dst_layover: str | Path, dst_png: str | Path | None = None, polarisation: str | None = None,
+                       dem_vertical: str | None = None, geoid_dir: str | None = None, oversample: int | None = None,
                        orbits=None, threads: int = 1) -> list[Path]:
     """SAR amplitude simulated from the DEM in master geometry, with shadow and layover masks."""
     from dinsar.geometry.terrain import simulate_lines
@@ -164,6 +165,7 @@ def simulate_amplitude(safe: str | Path, dem: str | Path, dst_amplitude: str | P
     set_threads(threads)
     product = _master(safe, polarisation, orbits)
     scene_dem = _scene_dem(product, dem, dem_vertical, geoid_dir)
+    oversample = oversample or defaults().geometry.oversample
     lines, cols = product.shape
     gcps = raster.gcps_from_grid(product.footprint)
     outs = [Path(dst_amplitude), Path(dst_shadow), Path(dst_layover)] + ([Path(dst_png)] if dst_png else [])
@@ -188,8 +190,8 @@ def simulate_amplitude(safe: str | Path, dem: str | Path, dst_amplitude: str | P
     return outs
 
 
-def doppler0(safe: str | Path, dst_json: str | Path, polarisation: str = "VV", az_block: int = 32,
-             rg_block: int = 256, threads: int = 1) -> Path:
+def doppler0(safe: str | Path, dst_json: str | Path, polarisation: str | None = None,
+             blocks: tuple[int, int] | None = None, threads: int = 1) -> Path:
     """Doppler centroid from the data (lag-one correlation per range block) vs the annotation, as JSON.
 
     Reads the image by blocks of lines; each block's estimate is kept and the
@@ -199,6 +201,7 @@ def doppler0(safe: str | Path, dst_json: str | Path, polarisation: str = "VV", a
 
     set_threads(threads)
     product = _master(safe, polarisation)
+    az_block, rg_block = blocks or defaults().geometry.doppler_blocks
     lines, cols = product.shape
     block = max(az_block * 8, product.bursts[0].lines if product.bursts else 0)  # TOPS: a burst at least
     results = []

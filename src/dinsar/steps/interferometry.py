@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from pathlib import Path
 
 import numpy as np
@@ -21,12 +20,12 @@ from dinsar.io import atomic, raster
 from dinsar.io.raster import read_xyz
 from dinsar.kernels.interferogram import framed, interfere_multilook
 from dinsar.kernels.resample import HALF, resample
+from dinsar.settings import Coregistration, defaults
 from dinsar.steps.common import open_chain_product, set_threads
 
 log = logging.getLogger(__name__)
 
 BLOCK_LINES = 256
-GEOCODE_BLOCK_LINES = 256  # output rows per block; each reads only the radar window its nodes fall in
 
 
 def open_pair(master_safe, slave_safe, polarisation: str, orbits=None):
@@ -47,24 +46,26 @@ def open_pair(master_safe, slave_safe, polarisation: str, orbits=None):
     return m, s
 
 
-def deformation_grid(master_safe, slave_safe, xyz_tif, dst_grid, dst_json, polarisation: str = "VV",
-                     step: int = 64, window: int = 64, degree: int = 1, min_peak: float = 0.2,
-                     orbits=None, dst_png=None, max_windows: int = 256, threads: int = 1) -> Path:
-    """Slave -> master offsets on a grid of `step` pixels: geometry (orbits + DEM) + correlation.
+def deformation_grid(master_safe, slave_safe, xyz_tif, dst_grid, dst_json, polarisation: str | None = None,
+                     opts: Coregistration | None = None, orbits=None, dst_png=None, threads: int = 1) -> Path:
+    """Slave -> master offsets on a grid of `opts.step` pixels: geometry (orbits + DEM) + correlation.
 
-    The correlations only fit a low-degree residual to the geometric offsets, so their number is
-    capped: a large image takes a coarser step, giving at most `max_windows` windows (a full-size
-    StripMap image would otherwise need ~250 000 at 64 px).
+    opts: the config's `coregistration` section (None: its schema defaults). The correlations only
+    fit a low-degree residual to the geometric offsets, so their number is capped: a large image
+    takes a coarser step, giving at most `max_windows` windows (a full-size StripMap image would
+    otherwise need ~250 000 at 64 px).
 
     grid.tif bands: line offset, column offset (slave - master) at the nodes, nodes at
     line/col = window/2 + k·step (tags GRID_STEP, GRID_FIRST); grid.json: windows kept,
     residual statistics and the residual polynomial the coregistration applies.
     """
     set_threads(threads)
+    o = opts or defaults().coregistration
+    window, degree, min_peak = o.window, o.degree, o.min_peak
     m, s = open_pair(master_safe, slave_safe, polarisation, orbits)
     lines, cols = m.shape
     half = window // 2
-    step, node_l, node_c = offsets.node_grid((lines, cols), window, step, max_windows)
+    step, node_l, node_c = offsets.node_grid((lines, cols), window, o.step, o.max_windows)
     if node_l.size < 2 or node_c.size < 2:
         raise CoregistrationError(f"{master_safe}: image {lines}x{cols} too small for {window}-px windows")
     nl, nc = np.meshgrid(node_l, node_c, indexing="ij")
@@ -112,7 +113,7 @@ def deformation_grid(master_safe, slave_safe, xyz_tif, dst_grid, dst_json, polar
     return Path(dst_grid)
 
 
-def coregister(master_safe, slave_safe, height_tif, grid_json, dst, polarisation: str = "VV",
+def coregister(master_safe, slave_safe, height_tif, grid_json, dst, polarisation: str | None = None,
                doppler_json=None, orbits=None, threads: int = 1) -> Path:
     """Resample the slave onto the master grid (complex64 tiled GeoTIFF), by blocks of lines.
 
@@ -157,7 +158,7 @@ def coregister(master_safe, slave_safe, height_tif, grid_json, dst, polarisation
     return Path(dst)
 
 
-def interferogram(master_safe, slave_safe, slave_coreg, height_tif, dst, looks=(3, 3), polarisation: str = "VV",
+def interferogram(master_safe, slave_safe, slave_coreg, height_tif, dst, looks=None, polarisation: str | None = None,
                   dst_png_phase=None, dst_png_coherence=None, orbits=None, reference_safe=None,
                   reference_coreg=None, threads: int = 1) -> Path:
     """Flattened interferogram, multilooked: DiapOTB's 4-band GeoTIFF (amplitude, phase, coherence, isData).
@@ -184,7 +185,7 @@ def interferogram(master_safe, slave_safe, slave_coreg, height_tif, dst, looks=(
         log.warning("%s: the slave (%s) was acquired before the master (%s): the LOS displacement R_master - "
                     "R_slave is then positive for motion away from the satellite between the two dates "
                     "(both dates are in the outputs' tags)", slave_safe, _day(second), _day(first))
-    naz, nrg = (int(v) for v in looks)
+    naz, nrg = (int(v) for v in (looks or defaults().multilook.looks))
     lines, cols = m.shape
     out_l, out_c = lines // naz, cols // nrg
     gm, gs = m.radar_grid, s.radar_grid
@@ -240,210 +241,3 @@ def pair_tags(master, slave) -> dict:
             "WAVELENGTH_M": repr(master.radar_grid.wavelength_m),
             "LOS_SIGN": "d = R(master) - R(slave): positive when the ground is nearer the satellite at the "
                         "slave's date than at the master's"}
-
-
-def _read_ifg(path):
-    """The 4 bands of a multilooked interferogram (isData as a mask), its GCPs and its multilook grid."""
-    mlgrid = MultilookGrid.from_raster(path)
-    with rasterio.open(path) as src:
-        amp, phase, coh, ok = src.read()
-        gcps = src.gcps
-    return amp, phase, coh, ok > 0.5, gcps, mlgrid
-
-
-def filter_unwrap(ifg_tif, dst_filtered, dst_unwrapped, alpha: float = 0.5, patch: int = 32,
-                  min_coherence: float = 0.2, reference: tuple[int, int] | None = None, dst_png=None,
-                  dst_unwrapped_png=None, init: str = "mst", threads: int = 1) -> Path:
-    """Goldstein filter, then SNAPHU (coherence-weighted, 'defo' costs, `init` its initial flow),
-    referenced to one pixel.
-
-    unwrapped.tif bands: unwrapped phase minus its value at the reference pixel (rad), SNAPHU's
-    connected components; tags REFERENCE_LINE / REFERENCE_COL (multilooked grid). The reference
-    is the given (line, col) or the most coherent 9×9 area of the largest component. SNAPHU's
-    equivalent number of looks and the multilook grid (carried into both outputs' tags) are the
-    interferogram's (its tags, dinsar.geometry.multilook).
-    """
-    from dinsar.interferometry.filter import goldstein
-    from dinsar.interferometry.unwrap import UnwrappingError, pick_reference, unwrap
-
-    set_threads(threads)
-    amp, phase, coh, ok, gcps, mlgrid = _read_ifg(ifg_tif)
-    if mlgrid.enl is None:
-        raise DinsarError(f"{ifg_tif}: its multilook grid tags give no equivalent number of looks")
-    ifg = np.where(ok, amp * np.exp(1j * phase), 0).astype(np.complex64)
-    filtered = goldstein(ifg, alpha=alpha, patch=patch)
-    valid = ok & (coh >= min_coherence)
-    unw, cc = unwrap(filtered, coh, valid, mlgrid.enl, init=init, nproc=threads)
-    if reference is None:
-        reference = pick_reference(coh, cc)
-    r0, c0 = reference
-    if not (0 <= r0 < unw.shape[0] and 0 <= c0 < unw.shape[1]) or not np.isfinite(unw[r0, c0]):
-        raise UnwrappingError(f"reference pixel {reference} is outside the unwrapped area")
-    win = unw[max(0, r0 - 2):r0 + 3, max(0, c0 - 2):c0 + 3]
-    unw = unw - np.nanmean(win)
-    ny, nx = unw.shape
-    with atomic.outputs(dst_filtered, dst_unwrapped) as (tf, tu):
-        with rasterio.open(tf, "w", **raster.geotiff_profile(ny, nx, np.complex64)) as w:
-            w.gcps = gcps
-            w.write(filtered, 1)
-            w.update_tags(**mlgrid.tags())
-        with rasterio.open(tu, "w", **raster.geotiff_profile(ny, nx, np.float32, count=2, nodata=np.nan)) as w:
-            w.gcps = gcps
-            w.write(np.stack([unw, cc.astype(np.float32)]))
-            w.update_tags(REFERENCE_LINE=str(r0), REFERENCE_COL=str(c0), **mlgrid.tags())
-            w.set_band_description(1, "unwrapped phase - phase at the reference (rad)")
-            w.set_band_description(2, "SNAPHU connected component (0 = none)")
-    if dst_png:
-        from dinsar.io import png
-
-        bright = 0.25 + 0.75 * png.robust_stretch(amp).astype(np.float64) / 255.0
-        rgb = png.cyclic_rgb(np.angle(filtered), bright)
-        with rasterio.open(dst_png, "w", driver="PNG", height=ny, width=nx, count=3, dtype="uint8") as w:
-            w.write(rgb)
-    if dst_unwrapped_png:
-        from dinsar.io import png
-
-        png.write_diverging_png(dst_unwrapped_png, dst_unwrapped)
-    log.info("unwrapped %s: reference %s, %d components", ifg_tif, reference, int(cc.max()))
-    return Path(dst_unwrapped)
-
-
-def geocode(master_safe, dem, unwrapped_tif, ifg_tif, dst_los, dst_enu, dst_coherence, polarisation: str = "VV",
-            posting_deg: float | None = None, dem_vertical=None, geoid_dir=None,
-            filtered_tif=None, dst_phase=None, dst_los_png=None, orbits=None, threads: int = 1) -> list[Path]:
-    """LOS displacement (m, toward the satellite), its unit vector (E, N, U), the coherence and (given
-    filtered_tif and dst_phase) the filtered wrapped phase, on a regular WGS84 lon/lat grid, as
-    Cloud-Optimised GeoTIFFs.  d = -λ φ_unw / (4π). The wrapped phase is interpolated as a complex
-    number (its real and imaginary parts), never across a 2π jump. The radar rasters' multilook grid
-    is the interferogram's (its tags); the output grid and the radar window of each block of output
-    rows come from dinsar.interferometry.geocode."""
-    from rasterio.shutil import copy as rio_copy
-
-    from dinsar.geometry.dem import scene_dem
-    from dinsar.interferometry.geocode import bilinear_many, los_enu, output_grid, radar_coordinates, radar_window
-
-    set_threads(threads)
-    product = open_chain_product(master_safe, polarisation, orbits)
-    dem_grid = scene_dem(product, dem, dem_vertical, geoid_dir)
-    wavelength = product.radar_grid.wavelength_m
-    mlgrid = MultilookGrid.from_raster(ifg_tif)
-    geo = output_grid(product, dem_grid, mlgrid, posting_deg)
-    nx, ny = geo.nx, geo.ny
-    with_phase = filtered_tif is not None and dst_phase is not None
-
-    def radar_layers(window):
-        """LOS displacement, coherence and (with_phase) the filtered phase's cos/sin over a window."""
-        with rasterio.open(unwrapped_tif) as src:
-            unw = src.read(1, window=window)
-        with rasterio.open(ifg_tif) as src:
-            coh, ok = src.read((3, 4), window=window)
-        ok = ok > 0.5
-        layers = [np.where(ok & np.isfinite(unw), -wavelength * unw / (4 * np.pi), np.nan), np.where(ok, coh, np.nan)]
-        if with_phase:
-            with rasterio.open(filtered_tif) as src:
-                z = src.read(1, window=window)
-            z = np.where(ok, z / np.maximum(np.abs(z), 1e-30), np.nan)
-            layers += [z.real, z.imag]
-        return np.stack(layers)
-
-    outs = [Path(dst_los), Path(dst_enu), Path(dst_coherence)] + ([Path(dst_phase)] if with_phase else [])
-    prof = dict(driver="GTiff", height=ny, width=nx, dtype="float32", crs="EPSG:4326", transform=geo.transform,
-                tiled=True, blockxsize=256, blockysize=256, nodata=np.nan)
-    work = [p.with_name(f".{p.stem}.work{os.getpid()}.tif") for p in outs]  # unique to this job
-    try:
-        phase_writer = rasterio.open(work[3], "w", count=1, **prof) if len(outs) == 4 else None
-        with rasterio.open(work[0], "w", count=1, **prof) as wl, \
-                rasterio.open(work[1], "w", count=3, **prof) as we, \
-                rasterio.open(work[2], "w", count=1, **prof) as wc:
-            for first, n in raster.line_blocks(ny, GEOCODE_BLOCK_LINES):
-                lon, lat = geo.lonlat(first, n)
-                y, x, xyz = radar_coordinates(product, dem_grid, lon, lat, mlgrid)
-                # the radar window these nodes fall in, read for this block only
-                inside, box = radar_window(y, x, mlgrid.shape)
-                vals = np.full((4 if with_phase else 2, n * nx), np.nan)
-                if box is not None:
-                    r0, r1, c0, c1 = box
-                    layers = radar_layers(Window(c0, r0, c1 - c0, r1 - r0))
-                    vals[:, inside] = bilinear_many(layers, y[inside] - r0, x[inside] - c0)
-                vals = vals.reshape(-1, n, nx)
-                enu = los_enu(product, xyz, lon, lat).reshape(3, n, nx)
-                enu[:, ~np.isfinite(vals[1])] = np.nan
-                win = Window(0, first, nx, n)
-                wl.write(vals[0].astype(np.float32), 1, window=win)
-                wc.write(vals[1].astype(np.float32), 1, window=win)
-                we.write(enu.astype(np.float32), window=win)
-                if phase_writer is not None:
-                    phase_writer.write(np.arctan2(vals[3], vals[2]).astype(np.float32), 1, window=win)
-            if phase_writer is not None:
-                phase_writer.set_band_description(1, "filtered wrapped phase (rad)")
-                phase_writer.close()
-            wl.set_band_description(1, "LOS displacement toward the satellite (m)")
-            for k, name in enumerate(("east", "north", "up"), start=1):
-                we.set_band_description(k, f"LOS unit vector ground->satellite, {name}")
-            wc.set_band_description(1, "coherence")
-        with rasterio.open(ifg_tif) as src:
-            tags = {k: v for k, v in src.tags().items() if k in ("MASTER", "SLAVE", "MASTER_TIME", "SLAVE_TIME",
-                                                                 "WAVELENGTH_M", "LOS_SIGN")}
-        with atomic.outputs(*outs) as tmps:
-            for src, tmp in zip(work, tmps, strict=True):
-                with rasterio.open(src, "r+") as w:
-                    w.update_tags(**tags)
-                rio_copy(src, tmp, driver="COG", compress="DEFLATE", predictor=3)
-    finally:
-        for p in work:
-            p.unlink(missing_ok=True)
-    if dst_los_png:
-        from dinsar.io import png
-
-        png.write_diverging_png(dst_los_png, outs[0])
-    log.info("geocoded %s: %dx%d at %.6f°", product.name, ny, nx, geo.posting_deg)
-    return outs
-
-
-def compare_truth(unwrapped_tif, ifg_tif, truth_dir, dst_json, min_coherence: float = 0.5,
-                  reference_truth_dir=None) -> dict:
-    """LOS displacement and wrapped phase against a simulated pair's truth (radar, multilooked grid).
-
-    truth_dir: the master -> secondary truth; for a slave-slave pair of a stack, the truth is that
-    minus the master -> reference one (reference_truth_dir). Both are taken relative to the
-    unwrapping reference pixel; statistics over pixels with coherence >= min_coherence in the
-    main connected component. The full-resolution truth is averaged over the interferogram's
-    multilook grid (its tags).
-    """
-    with rasterio.open(unwrapped_tif) as src:
-        unw, cc = src.read()
-        ref = (int(src.tags()["REFERENCE_LINE"]), int(src.tags()["REFERENCE_COL"]))
-    _, phase, coh, ok, _, mlgrid = _read_ifg(ifg_tif)
-    truth_json = json.loads((Path(truth_dir) / "truth.json").read_text())
-    wavelength = truth_json["wavelength_m"]
-    with rasterio.open(Path(truth_dir) / "los_displacement.tif") as src:
-        d_full = src.read(1).astype(np.float64)
-    if reference_truth_dir is not None:
-        with rasterio.open(Path(reference_truth_dir) / "los_displacement.tif") as src:
-            d_full -= src.read(1).astype(np.float64)
-    if unw.shape != mlgrid.shape:
-        raise DinsarError(f"{unwrapped_tif}: {unw.shape[0]}x{unw.shape[1]} pixels, not the interferogram's "
-                          f"{mlgrid.shape[0]}x{mlgrid.shape[1]} ({ifg_tif})")
-    d_true = mlgrid.mean(d_full)
-    d_est = -wavelength * unw / (4 * np.pi)
-    labels, counts = np.unique(cc[cc > 0], return_counts=True)
-    main = cc == labels[np.argmax(counts)] if labels.size else np.zeros_like(ok)
-    use = ok & main & (coh >= min_coherence) & np.isfinite(d_true) & np.isfinite(d_est)
-    r0, c0 = ref
-    diff = (d_est - d_est[r0, c0]) - (d_true - d_true[r0, c0])
-    diff = diff - np.nanmean(diff[use])  # the reference pixel's own noise is a constant
-    phase_true = -4 * np.pi * d_true / wavelength
-    resid = np.angle(np.exp(1j * (phase - phase_true)))
-    resid = np.angle(np.exp(1j * (resid - np.angle(np.nanmean(np.exp(1j * resid[use]))))))
-    result = {
-        "pixels": int(use.sum()), "fraction": float(use.mean()),
-        "los_rmse_mm": float(np.sqrt(np.mean(diff[use] ** 2)) * 1000),
-        "los_max_abs_mm": float(np.max(np.abs(diff[use])) * 1000),
-        "wrapped_phase_residual_rms_rad": float(np.sqrt(np.mean(resid[use] ** 2))),
-        "truth_los_range_mm": [float(np.nanmin(d_true) * 1000), float(np.nanmax(d_true) * 1000)],
-        "reference": list(ref), "min_coherence": min_coherence,
-    }
-    with atomic.outputs(dst_json) as (tmp,):
-        tmp.write_text(json.dumps(result, indent=1))
-    log.info("LOS displacement vs truth: RMSE %.2f mm over %d pixels", result["los_rmse_mm"], result["pixels"])
-    return result

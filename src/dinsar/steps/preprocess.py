@@ -20,6 +20,7 @@ from dinsar.io.measurement import check_tiff
 from dinsar.io.safe import SafeContainer
 from dinsar.kernels.multilook import multilook_intensity
 from dinsar.sensors import sentinel1
+from dinsar.settings import defaults
 from dinsar.steps.common import set_threads
 
 log = logging.getLogger(__name__)
@@ -103,9 +104,9 @@ def quicklook(
     src: str | Path,
     dst_tif: str | Path,
     dst_png: str | Path | None = None,
-    looks: tuple[int, int] = (3, 3),
-    polarisation: str = "VV",
-    png_max_size: int = 2048,
+    looks: tuple[int, int] | None = None,
+    polarisation: str | None = None,
+    png_max_size: int | None = None,
     threads: int = 1,
     swath: str | None = None,
     dst_json: str | Path | None = None,
@@ -118,7 +119,10 @@ def quicklook(
     Streams blocks of lines; memory does not grow with the scene.
     """
     src, dst_tif = Path(src), Path(dst_tif)
-    naz, nrg = (int(v) for v in looks)
+    d = defaults()  # what the caller left out: the config's `quicklook` section and polarisation
+    naz, nrg = (int(v) for v in (looks or d.quicklook.looks))
+    polarisation = polarisation or d.polarisation
+    png_max_size = png_max_size or d.quicklook.png_max_size
     if naz < 1 or nrg < 1:
         raise RasterError(f"looks must be >= 1, got {naz} {nrg}")
     set_threads(threads)

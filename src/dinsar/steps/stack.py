@@ -63,7 +63,7 @@ def small_baseline_pairs(products: list[dict], max_days: float, max_perp_m: floa
     return pairs
 
 
-def baselines(master_safe, slave_safes, dst_json, dst_png=None, polarisation: str = "VV", orbits=None,
+def baselines(master_safe, slave_safes, dst_json, dst_png=None, polarisation: str | None = None, orbits=None,
               small_baseline: dict | None = None) -> Path:
     """Temporal and perpendicular baselines of each slave against the master at the scene centre
     (B⊥ also at near and far range), the small-baseline pairs, and a baseline plot (PNG)."""

@@ -10,9 +10,9 @@ if INPUTS.fetch_dem:
         output:
             L.fetched_dem(),
         params:
-            cache=config["fetch"].get("cache"),
-            url=config["fetch"].get("dem_url"),
-            pol=config["polarisation"],
+            cache=S.fetch.cache,
+            url=S.fetch.dem_url,
+            pol=S.polarisation,
         threads: 1
         resources:
             mem_mb=2000,
@@ -32,8 +32,8 @@ if INPUTS.fetch_orbits:
         output:
             directory(L.fetched_orbits("{product}")),
         params:
-            cache=config["fetch"].get("cache"),
-            url=config["fetch"].get("orbit_url"),
+            cache=S.fetch.cache,
+            url=S.fetch.orbit_url,
         threads: 1
         resources:
             mem_mb=500,

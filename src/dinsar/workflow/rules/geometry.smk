@@ -15,10 +15,10 @@ rule dem_projection:
         xyz=f"{GEO}/xyz.tif",
         sidecar=f"{GEO}/radar_grid.json",
     params:
-        pol=config["polarisation"],
+        pol=S.polarisation,
         orbits=INPUTS.orbits,
         dem_vertical=INPUTS.dem_vertical,
-        geoid_dir=config["geoid_dir"],
+        geoid_dir=S.geoid_dir,
     threads: 2
     resources:
         mem_mb=4000,
@@ -43,11 +43,11 @@ rule simulate_amplitude:
         png=report(f"{GEO}/simulated_amplitude.png", caption="../report/simulated_amplitude.rst",
                    category="2. Geometry"),
     params:
-        pol=config["polarisation"],
+        pol=S.polarisation,
         orbits=INPUTS.orbits,
         dem_vertical=INPUTS.dem_vertical,
-        geoid_dir=config["geoid_dir"],
-        oversample=config["geometry"]["oversample"],
+        geoid_dir=S.geoid_dir,
+        oversample=S.geometry.oversample,
     threads: 2
     resources:
         mem_mb=4000,
@@ -66,8 +66,8 @@ rule doppler0:
     output:
         f"{GEO}/doppler0.json",
     params:
-        pol=config["polarisation"],
-        blocks=config["geometry"]["doppler_blocks"],
+        pol=S.polarisation,
+        blocks=S.geometry.doppler_blocks,
     threads: 2
     resources:
         mem_mb=2000,

@@ -70,9 +70,9 @@ rule deformation_grid:
             subcategory="{pair}", labels={"figure": "offsets"}
         ),
     params:
-        pol=config["polarisation"],
+        pol=S.polarisation,
         orbits=INPUTS.orbits,
-        opts=config["coregistration"],
+        opts=S.coregistration,
     threads: 2
     resources:
         mem_mb=2000,
@@ -96,7 +96,7 @@ rule coregister:
     output:
         f"{PAIR}/slave_coreg.tif",
     params:
-        pol=config["polarisation"],
+        pol=S.polarisation,
         orbits=INPUTS.orbits,
     threads: 2
     resources:
@@ -125,9 +125,9 @@ rule interferogram:
             subcategory="{pair}", labels={"figure": "coherence"}
         ),
     params:
-        pol=config["polarisation"],
+        pol=S.polarisation,
         orbits=INPUTS.orbits,
-        looks=config["multilook"]["looks"],
+        looks=S.multilook.looks,
     threads: 2
     resources:
         mem_mb=3000,
@@ -155,8 +155,8 @@ rule unwrap:
             subcategory="{pair}", labels={"figure": "unwrapped phase"}
         ),
     params:
-        filter=config["filter"],
-        unwrap=config["unwrap"],
+        filter=S.filter,
+        unwrap=S.unwrap,
     threads: 1
     resources:
         mem_mb=4000,
@@ -187,11 +187,11 @@ rule geocode:
             subcategory="{pair}", labels={"figure": "LOS displacement (geocoded)"}
         ),
     params:
-        pol=config["polarisation"],
+        pol=S.polarisation,
         orbits=INPUTS.orbits,
-        posting=config["geocode"]["posting_deg"],
+        posting=S.geocode.posting_deg,
         dem_vertical=INPUTS.dem_vertical,
-        geoid_dir=config["geoid_dir"],
+        geoid_dir=S.geoid_dir,
     threads: 2
     resources:
         mem_mb=3000,

@@ -10,8 +10,8 @@ rule quicklook:
         png=report(L.quicklook("png"), caption="../report/quicklook.rst",
                    category="1. Amplitudes", labels={"product": "{product}", "polarisation": "{pol}"}),
     params:
-        looks=config["quicklook"]["looks"],
-        png_max_size=config["quicklook"]["png_max_size"],
+        looks=S.quicklook.looks,
+        png_max_size=S.quicklook.png_max_size,
     threads: 2
     resources:
         mem_mb=2000,

@@ -15,7 +15,7 @@ if INPUTS.stack:
             png=report(L.stack("baselines.png"), caption="../report/baselines.rst",
                        category="0. Stack"),
         params:
-            pol=config["polarisation"],
+            pol=S.polarisation,
             orbits=INPUTS.orbits,
             small_baseline=INPUTS.small_baseline,
         threads: 1

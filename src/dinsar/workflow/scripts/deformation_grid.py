@@ -4,9 +4,6 @@ from dinsar.steps import interferometry
 
 with to_file(snakemake.log[0]):  # noqa: F821
     sm = snakemake  # noqa: F821
-    o = sm.params.opts
     interferometry.deformation_grid(sm.input.master, sm.input.slave, sm.input.xyz, sm.output.grid, sm.output.stats,
-                                    polarisation=sm.params.pol, step=o["step"], window=o["window"],
-                                    degree=o["degree"], min_peak=o["min_peak"], max_windows=o["max_windows"],
-                                    orbits=sm.params.orbits,
+                                    polarisation=sm.params.pol, opts=sm.params.opts, orbits=sm.params.orbits,
                                     dst_png=sm.output.png, threads=sm.threads)

@@ -4,6 +4,5 @@ from dinsar.logs import to_file
 
 with to_file(snakemake.log[0]):  # noqa: F821
     sm = snakemake  # noqa: F821
-    az, rg = sm.params.blocks
-    steps.doppler0(sm.input.safe, sm.output[0], polarisation=sm.params.pol, az_block=az, rg_block=rg,
+    steps.doppler0(sm.input.safe, sm.output[0], polarisation=sm.params.pol, blocks=sm.params.blocks,
                    threads=sm.threads)

@@ -1,0 +1,113 @@
+"""Geocoding step of a pair: LOS displacement, its unit vector, coherence and phase on a lon/lat grid."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import numpy as np
+import rasterio
+from rasterio.windows import Window
+
+from dinsar.geometry.multilook import MultilookGrid
+from dinsar.io import atomic, raster
+from dinsar.steps.common import open_chain_product, set_threads
+
+GEOCODE_BLOCK_LINES = 256  # output rows per block; each reads only the radar window its nodes fall in
+
+log = logging.getLogger(__name__)
+
+
+def geocode(master_safe, dem, unwrapped_tif, ifg_tif, dst_los, dst_enu, dst_coherence, polarisation: str | None = None,
+            posting_deg: float | None = None, dem_vertical=None, geoid_dir=None,
+            filtered_tif=None, dst_phase=None, dst_los_png=None, orbits=None, threads: int = 1) -> list[Path]:
+    """LOS displacement (m, toward the satellite), its unit vector (E, N, U), the coherence and (given
+    filtered_tif and dst_phase) the filtered wrapped phase, on a regular WGS84 lon/lat grid, as
+    Cloud-Optimised GeoTIFFs.  d = -λ φ_unw / (4π). The wrapped phase is interpolated as a complex
+    number (its real and imaginary parts), never across a 2π jump. The radar rasters' multilook grid
+    is the interferogram's (its tags); the output grid and the radar window of each block of output
+    rows come from dinsar.interferometry.geocode."""
+    from rasterio.shutil import copy as rio_copy
+
+    from dinsar.geometry.dem import scene_dem
+    from dinsar.interferometry.geocode import bilinear_many, los_enu, output_grid, radar_coordinates, radar_window
+
+    set_threads(threads)
+    product = open_chain_product(master_safe, polarisation, orbits)
+    dem_grid = scene_dem(product, dem, dem_vertical, geoid_dir)
+    wavelength = product.radar_grid.wavelength_m
+    mlgrid = MultilookGrid.from_raster(ifg_tif)
+    geo = output_grid(product, dem_grid, mlgrid, posting_deg)
+    nx, ny = geo.nx, geo.ny
+    with_phase = filtered_tif is not None and dst_phase is not None
+
+    def radar_layers(window):
+        """LOS displacement, coherence and (with_phase) the filtered phase's cos/sin over a window."""
+        with rasterio.open(unwrapped_tif) as src:
+            unw = src.read(1, window=window)
+        with rasterio.open(ifg_tif) as src:
+            coh, ok = src.read((3, 4), window=window)
+        ok = ok > 0.5
+        layers = [np.where(ok & np.isfinite(unw), -wavelength * unw / (4 * np.pi), np.nan), np.where(ok, coh, np.nan)]
+        if with_phase:
+            with rasterio.open(filtered_tif) as src:
+                z = src.read(1, window=window)
+            z = np.where(ok, z / np.maximum(np.abs(z), 1e-30), np.nan)
+            layers += [z.real, z.imag]
+        return np.stack(layers)
+
+    outs = [Path(dst_los), Path(dst_enu), Path(dst_coherence)] + ([Path(dst_phase)] if with_phase else [])
+    prof = dict(driver="GTiff", height=ny, width=nx, dtype="float32", crs="EPSG:4326", transform=geo.transform,
+                tiled=True, blockxsize=256, blockysize=256, nodata=np.nan)
+    work = [p.with_name(f".{p.stem}.work{os.getpid()}.tif") for p in outs]  # unique to this job
+    try:
+        phase_writer = rasterio.open(work[3], "w", count=1, **prof) if len(outs) == 4 else None
+        with rasterio.open(work[0], "w", count=1, **prof) as wl, \
+                rasterio.open(work[1], "w", count=3, **prof) as we, \
+                rasterio.open(work[2], "w", count=1, **prof) as wc:
+            for first, n in raster.line_blocks(ny, GEOCODE_BLOCK_LINES):
+                lon, lat = geo.lonlat(first, n)
+                y, x, xyz = radar_coordinates(product, dem_grid, lon, lat, mlgrid)
+                # the radar window these nodes fall in, read for this block only
+                inside, box = radar_window(y, x, mlgrid.shape)
+                vals = np.full((4 if with_phase else 2, n * nx), np.nan)
+                if box is not None:
+                    r0, r1, c0, c1 = box
+                    layers = radar_layers(Window(c0, r0, c1 - c0, r1 - r0))
+                    vals[:, inside] = bilinear_many(layers, y[inside] - r0, x[inside] - c0)
+                vals = vals.reshape(-1, n, nx)
+                enu = los_enu(product, xyz, lon, lat).reshape(3, n, nx)
+                enu[:, ~np.isfinite(vals[1])] = np.nan
+                win = Window(0, first, nx, n)
+                wl.write(vals[0].astype(np.float32), 1, window=win)
+                wc.write(vals[1].astype(np.float32), 1, window=win)
+                we.write(enu.astype(np.float32), window=win)
+                if phase_writer is not None:
+                    phase_writer.write(np.arctan2(vals[3], vals[2]).astype(np.float32), 1, window=win)
+            if phase_writer is not None:
+                phase_writer.set_band_description(1, "filtered wrapped phase (rad)")
+                phase_writer.close()
+            wl.set_band_description(1, "LOS displacement toward the satellite (m)")
+            for k, name in enumerate(("east", "north", "up"), start=1):
+                we.set_band_description(k, f"LOS unit vector ground->satellite, {name}")
+            wc.set_band_description(1, "coherence")
+        with rasterio.open(ifg_tif) as src:
+            tags = {k: v for k, v in src.tags().items() if k in ("MASTER", "SLAVE", "MASTER_TIME", "SLAVE_TIME",
+                                                                 "WAVELENGTH_M", "LOS_SIGN")}
+        with atomic.outputs(*outs) as tmps:
+            for src, tmp in zip(work, tmps, strict=True):
+                with rasterio.open(src, "r+") as w:
+                    w.update_tags(**tags)
+                rio_copy(src, tmp, driver="COG", compress="DEFLATE", predictor=3)
+    finally:
+        for p in work:
+            p.unlink(missing_ok=True)
+    if dst_los_png:
+        from dinsar.io import png
+
+        png.write_diverging_png(dst_los_png, outs[0])
+    log.info("geocoded %s: %dx%d at %.6f°", product.name, ny, nx, geo.posting_deg)
+    return outs
+
+
