@@ -252,7 +252,7 @@ def test_staging_cap_from_the_command_line(server, zip_bytes, tmp_path):
     run = _cli("download", "--provider", "peps", "--url", server.url, "-w", str(tmp_path), "--staging_wait_s", "0",
                timeout=30)
     assert run.returncode == 1, run.stderr
-    assert f"WARNING dinsar.catalogue.providers: peps: {NAME} is on tape; staging asked for" in run.stderr
+    assert f"WARNING dinsar.catalogue.peps: peps: {NAME} is on tape; staging asked for" in run.stderr
     assert _last_line(run).startswith(f"dinsar: peps: {NAME} still on tape after")
 
 

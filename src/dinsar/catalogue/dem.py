@@ -18,8 +18,9 @@ import requests
 from rasterio.transform import from_origin
 from rasterio.warp import Resampling, reproject
 
+from dinsar.catalogue.http import TIMEOUT
 from dinsar.catalogue.orbits import cache_root
-from dinsar.catalogue.providers import TIMEOUT, CatalogueError
+from dinsar.catalogue.provider import CatalogueError
 from dinsar.io import atomic
 
 log = logging.getLogger(__name__)
