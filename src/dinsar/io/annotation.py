@@ -104,6 +104,12 @@ class Annotation:
     # None where the annotation has none (products simulated before they were written)
     range_processing_bandwidth_hz: float | None = None
     azimuth_processing_bandwidth_hz: float | None = None
+    # imageInformation/ascendingNodeTime: the ascending node crossing before the first line, the origin of
+    # ESA's burst IDs; None where the annotation has none
+    ascending_node_time: np.datetime64 | None = None
+    # TOPS antenna steering rate k_ψ, generalAnnotation/productInformation/azimuthSteeringRate (deg/s): the
+    # burst's Doppler sweep comes from it (dinsar.geometry.tops); 0 in StripMap, None where not annotated
+    azimuth_steering_rate_deg_s: float | None = None
 
     @property
     def range_bandwidth_fraction(self) -> float:
@@ -223,6 +229,7 @@ def parse_annotation(data: bytes, source: str) -> Annotation:
     def bandwidth(axis: str) -> float | None:
         return None if proc is None else xml.number(proc, f"{axis}Processing/processingBandwidth", source)
 
+    anx = xml.text(root, f"{info}/ascendingNodeTime", source, default="")
     return Annotation(
         source=source,
         mission=xml.text(root, f"{hdr}/missionId", source),
@@ -256,4 +263,8 @@ def parse_annotation(data: bytes, source: str) -> Annotation:
         bursts=bursts,
         range_processing_bandwidth_hz=bandwidth("range"),
         azimuth_processing_bandwidth_hz=bandwidth("azimuth"),
+        azimuth_steering_rate_deg_s=(xml.number(root, f"{gen}/productInformation/azimuthSteeringRate", source)
+                                     if root.find(f"{gen}/productInformation/azimuthSteeringRate") is not None
+                                     else None),
+        ascending_node_time=xml.utc(anx, source) if anx else None,
     )

@@ -165,6 +165,10 @@ class SarProduct(Protocol):
         """The bursts of a TOPS image; empty for StripMap."""
 
     @property
+    def azimuth_steering_rate_deg_s(self) -> float | None:
+        """TOPS antenna steering rate (deg/s): the azimuth carrier's ks; 0 or None for StripMap."""
+
+    @property
     def azimuth_bandwidth_fraction(self) -> float:
         """Processed azimuth bandwidth / line rate: how correlated neighbouring lines are (multilook ENL)."""
 

@@ -155,6 +155,10 @@ class Sentinel1Product:
         return bursts_of(self.annotation)
 
     @property
+    def azimuth_steering_rate_deg_s(self) -> float | None:
+        return self.annotation.azimuth_steering_rate_deg_s
+
+    @property
     def azimuth_bandwidth_fraction(self) -> float:
         return self.annotation.azimuth_bandwidth_fraction
 
