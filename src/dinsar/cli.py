@@ -19,19 +19,51 @@ log = logging.getLogger("dinsar")
 
 def _cmd_run(args: argparse.Namespace, extra: list[str], cwd: Path | None = None) -> int:
     from dinsar import config as dconfig
+    from dinsar import runlock
+    from dinsar.layout import Layout
     from dinsar.runner import run_snakemake
 
     cfg = dconfig.load(args.config)  # one clear line before snakemake starts
+    flags = {a.split("=")[0] for a in extra}
+    if "--no-hooks" in flags:
+        raise DinsarError("--no-hooks: the results lock is taken in the workflow's onstart hook; "
+                          "run without it")
     root = dconfig.workflow_root()
     cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(root / "Snakefile"),
            "--configfile", str(Path(args.config).resolve())]
     scheduling = {"--cores", "-c", "--jobs", "-j", "--profile", "--executor", "-e"}
-    if not any(a.split("=")[0] in scheduling for a in extra):
+    if not flags & scheduling:
         cmd += ["--profile", str(root / "profiles" / "default")]
-    cmd += extra
+    cmd += _absolute_paths(extra) if cwd is not None else extra
+    if flags & {"--delete-all-output", "--delete-temp-output"}:
+        # Snakemake deletes without running onstart: hold the site's lock here for it
+        runlock.acquire(Layout(str(Path(cwd or ".") / cfg["results"]), cfg["site"]).site_dir)
     log.info("site %s: %s", cfg["site"], " ".join(cmd))
     env = dict(os.environ, DINSAR_WORKFLOW=str(root))
     return run_snakemake(cmd, env=env, cwd=cwd)
+
+
+_PATH_OPTIONS = ("--profile", "--report", "--configfile", "--snakefile", "--directory", "-d")
+
+
+def _absolute_paths(extra: list[str]) -> list[str]:
+    """Snakemake options naming a file, made absolute from here: `dinsar stack` runs Snakemake in its
+    output folder, where a relative `--report x.html` or `--profile profiles/pbs` would mean another file.
+    A profile given by name (`--profile pbs`) stays a name."""
+    out = list(extra)
+    for i, a in enumerate(out):
+        flag, eq, value = a.partition("=")
+        if flag not in _PATH_OPTIONS:
+            continue
+        j = i if eq else i + 1
+        value = value if eq else (out[j] if j < len(out) else "")
+        if not value or Path(value).is_absolute():
+            continue
+        if flag == "--profile" and not Path(value).exists():
+            continue
+        resolved = str(Path(value).resolve())
+        out[j] = f"{flag}={resolved}" if eq else resolved
+    return out
 
 
 def _cmd_stack(args: argparse.Namespace, extra: list[str]) -> int:

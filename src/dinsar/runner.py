@@ -35,14 +35,11 @@ def run_snakemake(cmd: list[str], env: dict, cwd: Path | None = None) -> int:
     one-line error from its log)."""
     start = time.time()
     child = subprocess.Popen(cmd, env=env, cwd=cwd, process_group=0, preexec_fn=_child_setup)
-    previous = {s: signal.signal(s, lambda _sig, _frame: child.send_signal(signal.SIGINT)) for s in _FORWARDED}
+    # a signal ignored on purpose stays ignored (`nohup dinsar run ...`: the hang-up must not stop it)
+    forwarded = [s for s in _FORWARDED if signal.getsignal(s) is not signal.SIG_IGN or s == signal.SIGINT]
+    previous = {s: signal.signal(s, lambda _sig, _frame: child.send_signal(signal.SIGINT)) for s in forwarded}
     try:
-        while True:
-            try:
-                rc = child.wait()
-                break
-            except InterruptedError:
-                continue
+        rc = child.wait()  # retried by Python after each handled signal (PEP 475)
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)

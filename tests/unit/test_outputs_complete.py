@@ -81,6 +81,13 @@ def test_a_failed_write_of_any_output_names_the_folder_and_keeps_nothing(tmp_pat
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_step_that_leaves_one_output_unwritten_keeps_none(tmp_path):
+    with pytest.raises(WriteError, match=r"b.tif: the step did not write it; none of its outputs was kept"):
+        with atomic.outputs(tmp_path / "a.json", tmp_path / "b.tif") as (ta, _):
+            ta.write_text("{}")
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize("cut", [0.5, 0.9, 0.999])
 def test_tiffcheck_finds_truncation_and_passes_complete_files(tmp_path, cut):
     path = tmp_path / "a.tif"

@@ -127,6 +127,3 @@ class Cdse(Provider):
     def curl(self, product: Product) -> str:
         return (f"curl -L --fail -C - -H \"Authorization: Bearer $CDSE_TOKEN\" -o {product.filename} "
                 f"{shlex.quote(product.url or '')}")
-
-
-# ------------------------------------------------------------------------------------------ GEODES STAC

@@ -34,6 +34,8 @@ CHUNK = 1 << 16  # what a cut connection can lose before the resume
 ZIP_MAGIC = b"PK\x03\x04"  # a zip's first local file header
 # what catalogues answer instead of a product (maintenance, login or quota pages), whatever the status
 NOT_A_PRODUCT = ("text/", "application/json", "application/xml", "application/xhtml")
+# an unzipped orbit file is XML itself (text/xml or application/xml): only pages are refused then
+NOT_A_FILE = ("text/html", "application/json", "application/xhtml")
 
 
 class DownloadError(DinsarError):
@@ -81,11 +83,13 @@ def _starts_like_zip(path: Path) -> bool:
         return f.read(len(ZIP_MAGIC)) == ZIP_MAGIC
 
 
-def _refuse_content(product: Product, provider: Provider, r, head: bytes | None) -> None:
-    """DownloadError when the answer is not the product: a text/JSON/HTML type, or (`head`, the first
-    bytes of a body that starts the file) no zip signature. Raised before anything is written."""
+def _refuse_content(product: Product, provider: Provider, r, head: bytes | None, expect_zip: bool = True) -> None:
+    """DownloadError when the answer is not the product: a text/JSON/HTML type (only HTML/JSON when the
+    file may come unzipped), or (`head`, the first bytes of a body that starts the file) no zip signature.
+    Raised before anything is written."""
     ctype = (r.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-    if ctype.startswith(NOT_A_PRODUCT) or (head is not None and not head.startswith(ZIP_MAGIC)):
+    refused = NOT_A_PRODUCT if expect_zip else NOT_A_FILE
+    if ctype.startswith(refused) or (head is not None and not head.startswith(ZIP_MAGIC)):
         start = f", starting {head[:48]!r}" if head else ""
         raise DownloadError(f"{product.name}: {provider.name} served {ctype or 'no Content-Type'} (HTTP "
                             f"{r.status_code}{start}), not the product zip; nothing written")
@@ -161,7 +165,7 @@ def download(provider: Provider, product: Product, dest: str | Path, resumes: in
                                 head += block
                                 if len(head) >= len(ZIP_MAGIC):
                                     break
-                        _refuse_content(product, provider, r, head if mode == "wb" and expect_zip else None)
+                        _refuse_content(product, provider, r, head if mode == "wb" and expect_zip else None, expect_zip)
                         bar.reset(total=product.size)
                         bar.update(have if mode == "ab" else 0)
                         with open(part, mode) as f:

@@ -81,6 +81,3 @@ class Geodes(Provider):
     def curl(self, product: Product) -> str:
         return (f"curl -L --fail -C - -H \"X-API-Key: $DINSAR_GEODES_API_KEY\" -o {product.filename} "
                 f"{shlex.quote(product.url or '')}")
-
-
-# ------------------------------------------------------------------------------------------ ASF

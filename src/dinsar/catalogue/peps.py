@@ -107,6 +107,3 @@ class Peps(Provider):
         raise CatalogueError(f"peps: {product.name} still on tape after {waited:.0f} s ({polls} "
                              f"poll{'s' * (polls != 1)}, staging_wait_s {staging_wait_s:g} s); PEPS goes on staging "
                              "it: download it again later")
-
-
-# ------------------------------------------------------------------------------------------ CDSE OData

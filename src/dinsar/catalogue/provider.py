@@ -95,6 +95,3 @@ class Provider:
 
     def curl(self, product: Product) -> str:
         return f"curl -L --fail -C - --netrc -o {product.filename} {shlex.quote(product.url or '')}"
-
-
-# ------------------------------------------------------------------------------------------ PEPS resto

@@ -240,6 +240,8 @@ def scene_dem(product, path: str | Path, vertical: str | None = None, geoid_dir:
         if found is None or (found[0] >= lo - 1.0 and found[1] <= hi + 1.0):
             break
         lo, hi = min(lo, found[0]), max(hi, found[1])
+    else:  # not settled in 6 passes: the footprint of the widest heights found
+        bounds = scene_footprint(product, lo, hi)
     dem = load_for_scene(path, bounds, vertical=vertical, margin_deg=0.0, margin_px=KERNEL_PX, partial=True)
     if dem.coverage < 1.0:
         dem.coverage = _covered_fraction(product, dem, (lo + hi) / 2)

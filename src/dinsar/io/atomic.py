@@ -45,26 +45,30 @@ def outputs(*paths: str | Path) -> Iterator[list[Path]]:
     tmps = [_tmp(p) for p in finals]
     for p in finals:
         p.parent.mkdir(parents=True, exist_ok=True)
+    placed: list[Path] = []
     try:
         yield tmps
         for t, f in zip(tmps, finals, strict=True):
+            if not t.exists():  # all of a step's outputs, or none of them
+                raise WriteError(f"{f}: the step did not write it; none of its outputs was kept")
             if f.suffix.lower() in (".tif", ".tiff") and t.is_file():
                 why = tiffcheck.incomplete(t)
                 if why:
                     cause = write_cause(t) or "the write did not complete"
                     raise WriteError(f"{f}: {cause}; the raster was not finished ({why}) and was removed")
+        for t, f in zip(tmps, finals, strict=True):
+            if f.is_dir() and not f.is_symlink():
+                shutil.rmtree(f)
+            os.replace(t, f)
+            placed.append(f)
     except BaseException as e:
         cause = None if isinstance(e, WriteError) else _full_cause(e, tmps)
-        for t in tmps:
+        for t in tmps + placed:  # a rename failing half-way: no mixed set of old and new outputs
             _remove(t)
         if cause:
             names = ", ".join(f.name for f in finals)
             raise WriteError(f"{finals[0].parent}: {cause} while writing {names}; nothing was kept") from e
         raise
-    for t, f in zip(tmps, finals, strict=True):
-        if f.is_dir() and not f.is_symlink():
-            shutil.rmtree(f)
-        os.replace(t, f)
 
 
 def _full_cause(e: BaseException, tmps: list[Path]) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from pathlib import Path
@@ -62,10 +63,12 @@ def geocode(master_safe, dem, unwrapped_tif, ifg_tif, dst_los, dst_enu, dst_cohe
                 tiled=True, blockxsize=256, blockysize=256, nodata=np.nan)
     work = [p.with_name(f".{p.stem}.work{os.getpid()}.tif") for p in outs]  # unique to this job
     try:
-        phase_writer = rasterio.open(work[3], "w", count=1, **prof) if len(outs) == 4 else None
-        with rasterio.open(work[0], "w", count=1, **prof) as wl, \
-                rasterio.open(work[1], "w", count=3, **prof) as we, \
-                rasterio.open(work[2], "w", count=1, **prof) as wc:
+        with contextlib.ExitStack() as stack:
+            # every work raster closed (flushed) even when a block fails: no dataset left open
+            phase_writer = stack.enter_context(rasterio.open(work[3], "w", count=1, **prof)) if with_phase else None
+            wl = stack.enter_context(rasterio.open(work[0], "w", count=1, **prof))
+            we = stack.enter_context(rasterio.open(work[1], "w", count=3, **prof))
+            wc = stack.enter_context(rasterio.open(work[2], "w", count=1, **prof))
             for first, n in raster.line_blocks(ny, GEOCODE_BLOCK_LINES):
                 lon, lat = geo.lonlat(first, n)
                 y, x, xyz = radar_coordinates(product, dem_grid, lon, lat, mlgrid)
@@ -87,7 +90,6 @@ def geocode(master_safe, dem, unwrapped_tif, ifg_tif, dst_los, dst_enu, dst_cohe
                     phase_writer.write(np.arctan2(vals[3], vals[2]).astype(np.float32), 1, window=win)
             if phase_writer is not None:
                 phase_writer.set_band_description(1, "filtered wrapped phase (rad)")
-                phase_writer.close()
             wl.set_band_description(1, "LOS displacement toward the satellite (m)")
             for k, name in enumerate(("east", "north", "up"), start=1):
                 we.set_band_description(k, f"LOS unit vector ground->satellite, {name}")
