@@ -140,6 +140,16 @@ def _cmd_simulate(args: argparse.Namespace, extra: list[str]) -> int:
     overrides = {k: v for k, v in overrides.items() if v is not None}
     if overrides:  # checked apart from the file, whose name would be wrong in the message
         simulate = dconfig.validate_section("simulate", {**simulate, **overrides})
+    if args.mode == "IW":
+        if dem:
+            raise DinsarError("--mode IW: the IW simulator makes its own DEM; drop `dem:` from the config")
+        from dinsar.steps.preprocess import simulate_iw_pair
+
+        summary = simulate_iw_pair(args.out, simulate, threads=args.threads)
+        print(f"{args.out}/master/{summary['master']}\n{args.out}/slave/{summary['slave']}")
+        print(f"IW TOPS pair (one sub-swath, bursts of the real IW3 timing), truth in {args.out}/truth; "
+              "the interferometric chain does not process IW yet")
+        return 0
     summary = steps.simulate_pair(args.out, simulate, dem=dem, threads=args.threads)
     print(f"{args.out}/master/{summary['master']}")
     if "slaves" in summary:  # a stack
@@ -248,6 +258,8 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--size", type=_size, help="LINESxSAMPLES (default 1024x1024)")
     sim.add_argument("--seed", type=int, help="random seed (default 1)")
     sim.add_argument("--config", help="YAML with the `simulate:` keys of a site config (optionally `dem:`)")
+    sim.add_argument("--mode", choices=("SM", "IW"), default="SM",
+                     help="SM: a StripMap pair (default); IW: an IW TOPS pair, one sub-swath of three bursts")
     sim.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     sim.set_defaults(func=_cmd_simulate)
 

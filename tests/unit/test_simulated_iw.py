@@ -205,3 +205,20 @@ def test_burst_overlaps_show_the_injected_error(tmp_path):
     # 2π f δ Δt averaged over the burst's Doppler sweep, ~0)
     ifg = m[first:stop] * np.conj(s[first:stop])
     assert abs(np.angle(np.sum(ifg))) < 0.1
+
+
+def test_dinsar_simulate_mode_iw_writes_a_pair_the_stripmap_chain_refuses(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from dinsar.sensors.sentinel1 import UnsupportedProductError
+    from dinsar.steps.common import open_chain_product
+
+    run = subprocess.run([sys.executable, "-m", "dinsar.cli", "simulate", "--mode", "IW", "--out", str(tmp_path),
+                          "--size", "256x256"], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    master = Path(run.stdout.splitlines()[0])
+    assert master.is_dir() and master.name.startswith("S1A_IW_SLC__") and master.suffix == ".SAFE"
+    with pytest.raises(UnsupportedProductError, match="IW product"):
+        open_chain_product(master, "VV")

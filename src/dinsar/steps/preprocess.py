@@ -175,3 +175,13 @@ def simulate_pair(out: str | Path, simulate: dict, dem: str | Path | None = None
 
     set_threads(threads)
     return write_pair(out, PairConfig.from_dict(simulate), dem_path=dem)
+
+
+def simulate_iw_pair(out: str | Path, simulate: dict, threads: int = 1) -> dict:
+    """A simulated IW TOPS pair (dinsar.simulate.tops: one sub-swath, three bursts) of the `simulate:`
+    section's scene into `out`; returns the truth summary. The chain does not process IW yet."""
+    from dinsar.simulate.pair import PairConfig
+    from dinsar.simulate.tops import IwPairConfig, write_iw_pair
+
+    set_threads(threads)
+    return write_iw_pair(out, IwPairConfig.from_pair(PairConfig.from_dict(simulate)))
