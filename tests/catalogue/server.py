@@ -36,6 +36,16 @@ def guard_loopback(monkeypatch) -> None:
     monkeypatch.setattr(urllib3.util.connection, "create_connection", guarded)
 
 
+def isolate_catalogues(monkeypatch) -> None:
+    """Loopback only, and none of the user's catalogue credentials (env, API key, ~/.netrc) in reach."""
+    guard_loopback(monkeypatch)
+    for name in ("CDSE", "ASF", "GEODES", "PEPS"):
+        monkeypatch.delenv(f"DINSAR_{name}_USERNAME", raising=False)
+        monkeypatch.delenv(f"DINSAR_{name}_PASSWORD", raising=False)
+    monkeypatch.delenv("DINSAR_GEODES_API_KEY", raising=False)
+    monkeypatch.setenv("NETRC", "/nonexistent/netrc")
+
+
 def recorded(name: str, base: str) -> dict:
     """A recorded response with its absolute hosts pointed at `base`."""
     return json.loads(HOST_RE.sub(base, (RECORDED / name).read_text()))

@@ -16,7 +16,7 @@ from dinsar.catalogue import download as dl
 from dinsar.catalogue import http, providers
 from dinsar.catalogue.credentials import AuthError, lookup
 from dinsar.catalogue.records import Query
-from tests.catalogue.server import RECORDED, Server, guard_loopback, md5
+from tests.catalogue.server import RECORDED, Server, isolate_catalogues, md5
 from tests.conftest import ROOT
 
 SECRET = "s3cr3t-XYZ"
@@ -24,11 +24,7 @@ SECRET = "s3cr3t-XYZ"
 
 @pytest.fixture(autouse=True)
 def loopback_only(monkeypatch):
-    guard_loopback(monkeypatch)
-    for name in ("CDSE", "ASF", "GEODES", "PEPS"):
-        monkeypatch.delenv(f"DINSAR_{name}_USERNAME", raising=False)
-        monkeypatch.delenv(f"DINSAR_{name}_PASSWORD", raising=False)
-    monkeypatch.setenv("NETRC", "/nonexistent/netrc")
+    isolate_catalogues(monkeypatch)
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from dinsar.catalogue.credentials import AuthError
 from dinsar.catalogue.records import Product, Query
 from dinsar.errors import ConfigError, DinsarError
 from dinsar.steps import catalogue as steps_catalogue
-from tests.catalogue.server import HTML_PAGE, Server, guard_loopback
+from tests.catalogue.server import HTML_PAGE, Server, isolate_catalogues
 from tests.conftest import ROOT, WORKFLOW
 
 SECRET = "s3cr3t-XYZ"
@@ -28,12 +28,7 @@ NAME = "S1A_S4_SLC__1SDV_20160818T014650_20160818T014715_012648_013DB1_0969"
 
 @pytest.fixture(autouse=True)
 def loopback_only(monkeypatch):
-    guard_loopback(monkeypatch)
-    for name in ("CDSE", "ASF", "GEODES", "PEPS"):
-        monkeypatch.delenv(f"DINSAR_{name}_USERNAME", raising=False)
-        monkeypatch.delenv(f"DINSAR_{name}_PASSWORD", raising=False)
-    monkeypatch.delenv("DINSAR_GEODES_API_KEY", raising=False)
-    monkeypatch.setenv("NETRC", "/nonexistent/netrc")
+    isolate_catalogues(monkeypatch)
 
 
 @pytest.fixture
