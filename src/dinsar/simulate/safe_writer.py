@@ -6,6 +6,7 @@ annotation (the simulated amplitudes are not radiometrically calibrated).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -236,15 +237,33 @@ def write_measurement(path: Path, img: SwathImage, blocks) -> None:
             dst.write(block, 1, window=((first, first + block.shape[0]), (0, img.samples)))
 
 
-def write_safe(out: Path, name: str, imgs: list[SwathImage], relative_orbit: int, take_id: int,
-               block_source, as_zip: bool = True) -> Path:
-    """Write <out>/<name>.SAFE (or .zip); block_source(img) yields (first line, complex64 block)."""
+@contextlib.contextmanager
+def staged_safe(out: Path, name: str):
+    """An empty <name>.SAFE (annotation/, measurement/) in a temporary folder of `out`, removed on leaving:
+    the caller writes the product there, then `place` (or a zip) puts it under its final name at once."""
     out.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=out))
     try:
         safe = tmp / f"{name}.SAFE"
         (safe / "annotation").mkdir(parents=True)
         (safe / "measurement").mkdir()
+        yield safe
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def place(safe: Path, final: Path) -> Path:
+    """The staged SAFE folder renamed to `final`, replacing an older one."""
+    if final.exists():
+        shutil.rmtree(final)
+    os.replace(safe, final)
+    return final
+
+
+def write_safe(out: Path, name: str, imgs: list[SwathImage], relative_orbit: int, take_id: int,
+               block_source, as_zip: bool = True) -> Path:
+    """Write <out>/<name>.SAFE (or .zip); block_source(img) yields (first line, complex64 block)."""
+    with staged_safe(out, name) as safe:
         files = []
         for k, img in enumerate(imgs, start=1):
             stem = file_stem(img, take_id, k)
@@ -252,18 +271,12 @@ def write_safe(out: Path, name: str, imgs: list[SwathImage], relative_orbit: int
             write_measurement(safe / "measurement" / f"{stem}.tiff", img, block_source(img))
             files += [f"annotation/{stem}.xml", f"measurement/{stem}.tiff"]
         (safe / "manifest.safe").write_bytes(manifest_xml(imgs, relative_orbit, files))
-        if as_zip:
-            final = out / f"{name}.zip"
-            part = tmp / f"{name}.zip"
-            with zipfile.ZipFile(part, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
-                for path in sorted(safe.rglob("*")):
-                    zf.write(path, str(path.relative_to(tmp)))
-            os.replace(part, final)
-        else:
-            final = out / f"{name}.SAFE"
-            if final.exists():
-                shutil.rmtree(final)
-            os.replace(safe, final)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return final
+        if not as_zip:
+            return place(safe, out / f"{name}.SAFE")
+        final = out / f"{name}.zip"
+        part = safe.parent / f"{name}.zip"
+        with zipfile.ZipFile(part, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+            for path in sorted(safe.rglob("*")):
+                zf.write(path, str(path.relative_to(safe.parent)))
+        os.replace(part, final)
+        return final

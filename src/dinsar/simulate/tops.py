@@ -34,7 +34,6 @@ from dinsar.io import raster
 from dinsar.io.annotation import GeolocationGrid
 from dinsar.simulate import geometry as sg
 from dinsar.simulate.config import DN_SCALE, S4_TIMING, PairConfig
-from dinsar.simulate.dem import SUMMIT_LON_LAT
 from dinsar.simulate.images import _block_in_threads, _coherence_map, _guess_from, _per_line_normals
 from dinsar.simulate.naming import absolute_orbit, product_name, relative_orbit
 from dinsar.simulate.safe_writer import SwathImage
@@ -73,20 +72,22 @@ INCLINATION_DEG = 98.18
 SWATH = "IW2"
 
 
+_SCENE = PairConfig()  # the scene settings' defaults are the StripMap pair's: one owner
+
+
 @dataclass
 class IwPairConfig:
     samples: int = 1024
     bursts: int = 3
-    seed: int = 1
-    start_time: str = "2016-08-18T14:22:05"
-    days: int = 12
-    baseline_m: float = 100.0
-    coherence: float = 0.9
-    snr_db: float | None = 20.0
-    mogi: dict = field(default_factory=lambda: {"lon": SUMMIT_LON_LAT[0] + 0.01, "lat": SUMMIT_LON_LAT[1],
-                                               "depth_m": 2500.0, "dvolume_m3": 2.0e6})
-    orbit_file: str | None = None
-    target: tuple[float, float] | None = None
+    seed: int = _SCENE.seed
+    start_time: str = _SCENE.start_time
+    days: int = _SCENE.days
+    baseline_m: float = _SCENE.baseline_m
+    coherence: float = _SCENE.coherence
+    snr_db: float | None = _SCENE.snr_db
+    mogi: dict = field(default_factory=lambda: dict(PairConfig().mogi))
+    orbit_file: str | None = _SCENE.orbit_file
+    target: tuple[float, float] | None = _SCENE.target
     # the slave's along-track misregistration (lines) that its annotation does not show
     azimuth_error_lines: float = 0.025
     # the slave's bursts start this many lines later (the two dates' burst synchronisation, a few ms)

@@ -10,9 +10,6 @@ IPF >= 3.40 writes it). The measurement is the burst-stacked CInt16 TIFF; byteOf
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +17,18 @@ from pathlib import Path
 import numpy as np
 import rasterio
 
-from dinsar.simulate.safe_writer import SwathImage, _iso, _poly, _seconds, _sub, annotation_xml, file_stem, manifest_xml
+from dinsar.simulate.safe_writer import (
+    SwathImage,
+    _iso,
+    _poly,
+    _seconds,
+    _sub,
+    annotation_xml,
+    file_stem,
+    manifest_xml,
+    place,
+    staged_safe,
+)
 from dinsar.simulate.safe_writer import write_measurement as _write_measurement
 
 # ESA burst IDs (Sentinel-1 Level 1 Detailed Algorithm Definition, S1-TN-MDA-52-7445, eq. 9-89 / 9-91, table
@@ -125,12 +133,7 @@ def _line_offsets(path: Path, lines: list[int]) -> list[int]:
 def write_iw_safe(out: Path, name: str, img: IwSwathImage, relative_orbit: int, take_id: int,
                   image: np.ndarray) -> Path:
     """<out>/<name>.SAFE with one annotation and one burst-stacked measurement (complex, CInt16 range)."""
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=out))
-    try:
-        safe = tmp / f"{name}.SAFE"
-        (safe / "annotation").mkdir(parents=True)
-        (safe / "measurement").mkdir()
+    with staged_safe(out, name) as safe:
         stem = file_stem(img, take_id, 5)  # real 1SDV IW products number VH IW1-3 001-003, VV IW1-3 004-006
         tiff = safe / "measurement" / f"{stem}.tiff"
         _write_measurement(tiff, img, [(0, image)])
@@ -138,10 +141,4 @@ def write_iw_safe(out: Path, name: str, img: IwSwathImage, relative_orbit: int, 
         (safe / "annotation" / f"{stem}.xml").write_bytes(iw_annotation_xml(img, offsets))
         files = [f"annotation/{stem}.xml", f"measurement/{stem}.tiff"]
         (safe / "manifest.safe").write_bytes(manifest_xml([img], relative_orbit, files))
-        final = out / f"{name}.SAFE"
-        if final.exists():
-            shutil.rmtree(final)
-        os.replace(safe, final)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return final
+        return place(safe, out / f"{name}.SAFE")
