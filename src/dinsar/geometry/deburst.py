@@ -78,6 +78,14 @@ def _ns(seconds: float) -> np.timedelta64:
     return np.timedelta64(int(round(seconds * 1e9)), "ns")
 
 
+
+def _interval(values, firsts, stops) -> tuple[np.ndarray, np.ndarray]:
+    """For each value, the index k of the sorted half-open interval [firsts[k], stops[k]) at or before it
+    (clipped to the intervals) and whether it lies inside that interval."""
+    firsts, stops = np.asarray(firsts), np.asarray(stops)
+    k = np.clip(np.searchsorted(firsts, values, side="right") - 1, 0, len(firsts) - 1)
+    return k, (values >= firsts[k]) & (values < stops[k])
+
 @dataclass(frozen=True)
 class Cut:
     """Where burst `before` hands over to burst `after` (burst IDs), in master time."""
@@ -152,10 +160,7 @@ class DeburstPlan:
         the line within that burst, and whether (line, column) is valid there (cols None: any column)."""
         lines = np.asarray(lines, dtype=np.float64)
         nearest = np.floor(lines + 0.5)
-        firsts = np.array([s.first_line for s in self.spans])
-        stops = np.array([s.stop_line for s in self.spans])
-        k = np.clip(np.searchsorted(firsts, nearest, side="right") - 1, 0, len(self.spans) - 1)
-        inside = (nearest >= firsts[k]) & (nearest < stops[k])
+        k, inside = _interval(nearest, [s.first_line for s in self.spans], [s.stop_line for s in self.spans])
         span = np.where(inside, k, -1)
         burst_line = lines - np.array([s.start for s in self.spans])[k]
         v0 = np.array([s.valid_lines[0] for s in self.spans])[k]
@@ -322,10 +327,7 @@ class MergeGrid:
 
     def locate(self, lines, cols) -> MergedSource:
         lines, cols = (np.asarray(x, dtype=np.float64) for x in np.broadcast_arrays(lines, cols))
-        firsts = np.array([p.first_col for p in self.placements])
-        stops = np.array([p.stop_col for p in self.placements])
-        k = np.clip(np.searchsorted(firsts, cols, side="right") - 1, 0, len(self.placements) - 1)
-        inside = (cols >= firsts[k]) & (cols < stops[k])
+        k, inside = _interval(cols, [p.first_col for p in self.placements], [p.stop_col for p in self.placements])
         swath = np.where(inside, k, -1)
         line = lines - np.array([p.line_offset for p in self.placements])[k]
         col = cols - np.array([p.col_offset for p in self.placements])[k]
