@@ -148,8 +148,9 @@ class Inputs:
 
     def pairs(self) -> dict[str, tuple[str, str]]:
         """Every interferometric pair: name -> (reference, secondary). Master-slave pairs first."""
-        out = {self.pair_name(self.master, s): (self.master, s) for s in self.slaves}
-        out.update({self.pair_name(a, b): (a, b) for a, b in self.extra_pairs})
+        labels = self.labels()  # once: every rule's input function asks for the pairs
+        out = {pair_name(labels[self.master], labels[s]): (self.master, s) for s in self.slaves}
+        out.update({pair_name(labels[a], labels[b]): (a, b) for a, b in self.extra_pairs})
         return out
 
     def pair_products(self, pair: str) -> tuple[str, str]:
