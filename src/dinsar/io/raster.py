@@ -119,3 +119,14 @@ class BackgroundWrites:
         finally:
             self._pool.shutdown(wait=True)
         return False
+
+
+def read_interferogram(path):
+    """The 4 bands of a multilooked interferogram (isData as a mask), its GCPs and its multilook grid."""
+    import rasterio
+
+    mlgrid = MultilookGrid.from_raster(path)
+    with rasterio.open(path) as src:
+        amp, phase, coh, ok = src.read()
+        gcps = src.gcps
+    return amp, phase, coh, ok > 0.5, gcps, mlgrid

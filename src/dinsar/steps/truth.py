@@ -10,8 +10,7 @@ import numpy as np
 import rasterio
 
 from dinsar.errors import DinsarError
-from dinsar.io import atomic
-from dinsar.steps.unwrap import read_interferogram
+from dinsar.io import atomic, raster
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +28,7 @@ def compare_truth(unwrapped_tif, ifg_tif, truth_dir, dst_json, min_coherence: fl
     with rasterio.open(unwrapped_tif) as src:
         unw, cc = src.read()
         ref = (int(src.tags()["REFERENCE_LINE"]), int(src.tags()["REFERENCE_COL"]))
-    _, phase, coh, ok, _, mlgrid = read_interferogram(ifg_tif)
+    _, phase, coh, ok, _, mlgrid = raster.read_interferogram(ifg_tif)
     truth_json = json.loads((Path(truth_dir) / "truth.json").read_text())
     wavelength = truth_json["wavelength_m"]
     with rasterio.open(Path(truth_dir) / "los_displacement.tif") as src:

@@ -9,21 +9,11 @@ import numpy as np
 import rasterio
 
 from dinsar.errors import DinsarError
-from dinsar.geometry.multilook import MultilookGrid
 from dinsar.io import atomic, raster
 from dinsar.settings import Filter, Unwrap, defaults
 from dinsar.steps.common import set_threads
 
 log = logging.getLogger(__name__)
-
-
-def read_interferogram(path):
-    """The 4 bands of a multilooked interferogram (isData as a mask), its GCPs and its multilook grid."""
-    mlgrid = MultilookGrid.from_raster(path)
-    with rasterio.open(path) as src:
-        amp, phase, coh, ok = src.read()
-        gcps = src.gcps
-    return amp, phase, coh, ok > 0.5, gcps, mlgrid
 
 
 def filter_unwrap(ifg_tif, dst_filtered, dst_unwrapped, filtering: Filter | None = None,
@@ -45,7 +35,7 @@ def filter_unwrap(ifg_tif, dst_filtered, dst_unwrapped, filtering: Filter | None
     f, u = filtering or defaults().filter, unwrapping or defaults().unwrap
     alpha, patch, min_coherence, init = f.alpha, f.patch, u.min_coherence, u.init
     reference = tuple(u.reference) if u.reference else None
-    amp, phase, coh, ok, gcps, mlgrid = read_interferogram(ifg_tif)
+    amp, phase, coh, ok, gcps, mlgrid = raster.read_interferogram(ifg_tif)
     if mlgrid.enl is None:
         raise DinsarError(f"{ifg_tif}: its multilook grid tags give no equivalent number of looks")
     ifg = np.where(ok, amp * np.exp(1j * phase), 0).astype(np.complex64)
