@@ -301,6 +301,27 @@ def test_merged_is_data_against_brute_force(frame):
     assert 0.85 < got.mean() < 0.95  # the staggered sub-swaths leave empty corners
 
 
+def test_rectangles_are_locate(frame):
+    """The block rectangles hold exactly the valid pixels of locate(), each with its span."""
+    _, plans, grids = frame
+    m = deburst.merge_grid(list(plans.values()), list(grids.values()))
+    for first, n in ((0, 700), (1300, 500), (m.lines - 300, 300)):
+        ll, cc = np.mgrid[first:first + n, 0:m.samples:7]
+        loc = m.locate(ll, cc)
+        got = np.zeros(ll.shape, bool)
+        span = np.full(ll.shape, -1)
+        for r in m.rectangles(first, n):
+            cols = (cc[0] >= r.col0) & (cc[0] < r.col1)
+            inside = np.zeros(ll.shape, bool)
+            inside[r.row0 - first:r.row1 - first, cols] = True
+            assert not (got & inside).any()  # no pixel in two rectangles
+            got |= inside
+            span[inside] = r.span
+            assert np.all(loc.swath[inside] == r.swath)
+        assert np.array_equal(got, loc.valid)
+        assert np.array_equal(span[got], loc.span[got])
+
+
 def test_merged_gaps_invalid(frame):
     _, plans, grids = frame
     m = deburst.merge_grid(list(plans.values()), list(grids.values()))

@@ -135,6 +135,15 @@ def test_kernel_matches_numpy(carrier):
     np.testing.assert_allclose(c.phase_at(fl, fc), c.phase(fl, fc), rtol=0, atol=1e-6)
     np.testing.assert_allclose(c.phase_at(fl, fc, demodulate=False), c.phase(fl, fc, demodulate=False), atol=1e-6)
     assert np.isnan(carrier_phase_at([c.mid_line], [np.nan], c.kt, c.fdc, c.eta_ref, c.mid_line, 1.0))[0]
+    # the fused reramp at fractional positions (what resample_burst applies) against numpy exp(+jφ)
+    z = (rng.standard_normal((50, 100)) + 1j * rng.standard_normal((50, 100))).astype(np.complex64)
+    yy, xx = fl[:5000].reshape(50, 100), fc[:5000].reshape(50, 100)
+    xx[0, 0] = np.nan
+    got = z.copy()
+    c.reramp_at(got, yy, xx)
+    want = (z * np.exp(1j * c.phase(yy, np.nan_to_num(xx)))).astype(np.complex64)
+    want[0, 0] = z[0, 0]  # a NaN position leaves its sample as it is
+    np.testing.assert_allclose(got, want, rtol=0, atol=2e-5 * np.abs(z).max())
     with pytest.raises(ValueError, match="not all in burst"):
         c.deramp(a, c.first_line - 1, first_col)
     with pytest.raises(ValueError, match="outside the carrier"):

@@ -3,7 +3,7 @@ simulated IW pair (dinsar.simulate.tops).
 
 The pair isolates the resampling: no baseline, no motion, a fractional burst synchronisation shift
 (1.7 lines, 5.7 samples, so every sample is interpolated) and the simulator's injected azimuth timing
-error δ = 0.025 lines. With the TRUE slave positions (truth offsets.tif, δ included) the coregistered
+error δ = 0.025 lines. With the TRUE slave positions (truth offsets_iw2.tif, δ included) the coregistered
 pair must be as coherent as simulated and carrier-free everywhere; with the geometry's positions (δ
 left out) ESD on the burst overlaps must find δ again: the end-to-end check of carrier + resampling + ESD.
 """
@@ -34,9 +34,10 @@ def pair(tmp_path_factory):
     cfg = IwPairConfig(samples=256, bursts=3, seed=5, baseline_m=0.0, coherence=0.98, snr_db=40.0, mogi=STATIC,
                        orbit_file=str(AZORES_EOF))
     truth = write_iw_pair(out, cfg)
+    truth = {**truth, **truth["swaths"]["IW2"]}  # the pair's values and IW2's (valid lines, samples)
     master = open_product(next((out / "master").glob("*.SAFE")), "VV", swath="IW2")
     slave = open_product(next((out / "slave").glob("*.SAFE")), "VV", swath="IW2")
-    with rasterio.open(out / "truth" / "offsets.tif") as f:
+    with rasterio.open(out / "truth" / "offsets_iw2.tif") as f:
         offsets = f.read().astype(np.float64)
     assert json.loads((out / "truth" / "truth.json").read_text())["injected_azimuth_error"]["lines"] == 0.025
     return dict(cfg=cfg, truth=truth, master=master, slave=slave, m=master.read(), s=slave.read(), offsets=offsets,

@@ -304,6 +304,18 @@ class MergedSource(NamedTuple):
     valid: np.ndarray
 
 
+class Rectangle(NamedTuple):
+    """Merged lines [row0, row1) × columns [col0, col1), all valid and supplied by span `span` of
+    sub-swath `swath` (indices into MergeGrid.placements / .plans and that plan's spans)."""
+
+    swath: int
+    span: int
+    row0: int
+    row1: int
+    col0: int
+    col1: int
+
+
 @dataclass(frozen=True)
 class MergeGrid:
     """One grid for IW1..IW3 (or any of them), nearest sub-swath first."""
@@ -345,6 +357,26 @@ class MergeGrid:
     def valid(self, lines, cols) -> np.ndarray:
         """isData of merged pixels: the source burst's line and sample are valid; gaps are not."""
         return self.locate(lines, cols).valid
+
+    def rectangles(self, first: int, n: int) -> list[Rectangle]:
+        """The valid pixels of merged lines first .. first + n - 1 as rectangles, one per (sub-swath, span):
+        exactly `locate(...).valid` and its span (each condition is an interval in the line or in the
+        column alone), found on the block's lines and the grid's columns instead of on every pixel."""
+        out = []
+        lines = np.arange(first, first + n, dtype=np.float64)
+        for k, (p, plan) in enumerate(zip(self.placements, self.plans, strict=True)):
+            if p.stop_col <= p.first_col:
+                continue
+            src = plan.locate(lines - p.line_offset)
+            cols = np.arange(p.first_col, p.stop_col, dtype=np.float64) - p.col_offset
+            for j in np.unique(src.span[src.valid]):
+                rows = np.flatnonzero(src.valid & (src.span == j))
+                s0, s1 = plan.spans[j].valid_samples
+                good = np.flatnonzero((cols >= s0) & (cols <= s1 - 1))
+                if rows.size and good.size:
+                    out.append(Rectangle(k, int(j), first + int(rows[0]), first + int(rows[-1]) + 1,
+                                         p.first_col + int(good[0]), p.first_col + int(good[-1]) + 1))
+        return out
 
     def to_merged(self, swath: int, line, col) -> tuple[np.ndarray, np.ndarray]:
         """Merged (line, column) of sub-swath `swath`'s debursted (line, column): the inverse of locate."""

@@ -125,6 +125,11 @@ class BurstCarrier:
         return kernel.carrier_phase_at(lines, cols, self.kt, self._fdc_for(demodulate), self.eta_ref,
                                        self.mid_line, self.line_interval_s)
 
+    def reramp_at(self, samples: np.ndarray, lines, cols, demodulate: bool = True) -> None:
+        """samples · exp(+jφ) at fractional positions, in place (phase_at and the product in one pass)."""
+        kernel.reramp_at(samples, lines, cols, self.kt, self._fdc_for(demodulate), self.eta_ref, self.mid_line,
+                         self.line_interval_s)
+
     def _check_lines(self, first_line: int, n: int) -> None:
         if first_line < self.first_line or first_line + n > self.first_line + self.lines:
             raise ValueError(f"lines {first_line} .. {first_line + n - 1} are not all in burst "

@@ -80,6 +80,6 @@ def resample_burst(slave_block: np.ndarray, slave_first_line: int, slave_carrier
     # reramp at the positions read: the carrier's columns only span the burst, and a position outside
     # them has no full stencil anyway (kernel gave 0), so clipping only keeps phase_at in range
     cols = np.clip(x, 0.0, slave_carrier.samples - 1)
-    phi = slave_carrier.phase_at(y, cols, demodulate=True)
-    # why float64 until the product: φ reaches ~10⁴ rad at a burst's edge
-    return (out * np.exp(1j * phi)).astype(np.complex64)
+    # φ in float64 until the product (it reaches ~10⁴ rad at a burst's edge), fused with it
+    slave_carrier.reramp_at(out, y, cols, demodulate=True)
+    return out

@@ -44,6 +44,12 @@ def deramp(block: np.ndarray, first_line: int, first_col: int, kt, fdc, eta_ref,
     return out
 
 
+def _check_columns(cols: np.ndarray, samples: int) -> None:
+    finite = cols[np.isfinite(cols)]
+    if finite.size and (finite.min() < 0 or finite.max() > samples - 1):
+        raise ValueError(f"columns outside the carrier's 0 .. {samples - 1}")
+
+
 def carrier_phase_at(lines, cols, kt, fdc, eta_ref, mid_line: float, line_interval_s: float) -> np.ndarray:
     """φ (rad, float64) at fractional image positions (lines, cols), same shape: what a resampler adds back
     (reramp) at the position it interpolated. Between columns k_t, f_ηc, η_ref are interpolated linearly:
@@ -51,9 +57,7 @@ def carrier_phase_at(lines, cols, kt, fdc, eta_ref, mid_line: float, line_interv
     kt, fdc, eta_ref = _columns(kt, fdc, eta_ref)
     lines, cols = np.broadcast_arrays(np.asarray(lines, dtype=np.float64), np.asarray(cols, dtype=np.float64))
     flat_c = np.ascontiguousarray(cols).ravel()
-    finite = flat_c[np.isfinite(flat_c)]
-    if finite.size and (finite.min() < 0 or finite.max() > kt.size - 1):
-        raise ValueError(f"columns outside the carrier's 0 .. {kt.size - 1}")
+    _check_columns(flat_c, kt.size)
     out = np.empty(flat_c.size)
     _phase_at(np.ascontiguousarray(lines).ravel(), flat_c, kt, fdc, eta_ref, float(mid_line),
               float(line_interval_s), out)
@@ -77,17 +81,48 @@ def _deramp(block, first_line, first_col, kt, fdc, eta_ref, mid_line, dt, sign, 
             out[i, j] = block[i, j] * complex(math.cos(p), math.sin(p))
 
 
+@numba.njit(cache=True, inline="always")
+def _phase_at_point(line, c, kt, fdc, eta_ref, mid_line, dt):
+    """φ at line `line`, fractional column c: k_t, f_ηc, η_ref interpolated linearly between columns."""
+    last = kt.shape[0] - 1
+    c0 = min(int(math.floor(c)), last - 1) if last > 0 else 0
+    w = c - c0
+    kt_c = kt[c0] + w * (kt[c0 + 1] - kt[c0]) if last > 0 else kt[0]
+    fdc_c = fdc[c0] + w * (fdc[c0 + 1] - fdc[c0]) if last > 0 else fdc[0]
+    ref_c = eta_ref[c0] + w * (eta_ref[c0 + 1] - eta_ref[c0]) if last > 0 else eta_ref[0]
+    return _phase((line - mid_line) * dt, kt_c, fdc_c, ref_c)
+
+
 @numba.njit(parallel=True, cache=True, nogil=True)
 def _phase_at(lines, cols, kt, fdc, eta_ref, mid_line, dt, out):
-    last = kt.shape[0] - 1
     for k in numba.prange(lines.shape[0]):
         c = cols[k]
         if not (c == c):  # NaN position (outside the slave): NaN phase, the caller masks it
             out[k] = np.nan
             continue
-        c0 = min(int(math.floor(c)), last - 1) if last > 0 else 0
-        w = c - c0
-        kt_c = kt[c0] + w * (kt[c0 + 1] - kt[c0]) if last > 0 else kt[0]
-        fdc_c = fdc[c0] + w * (fdc[c0 + 1] - fdc[c0]) if last > 0 else fdc[0]
-        ref_c = eta_ref[c0] + w * (eta_ref[c0 + 1] - eta_ref[c0]) if last > 0 else eta_ref[0]
-        out[k] = _phase((lines[k] - mid_line) * dt, kt_c, fdc_c, ref_c)
+        out[k] = _phase_at_point(lines[k], c, kt, fdc, eta_ref, mid_line, dt)
+
+
+def reramp_at(samples: np.ndarray, lines, cols, kt, fdc, eta_ref, mid_line: float, line_interval_s: float) -> None:
+    """samples · exp(+jφ(lines, cols)) in place: carrier_phase_at and the product in one pass (what a
+    resampler does after interpolating deramped samples at fractional positions). samples complex64 2-D,
+    lines/cols float64 of its shape; NaN positions leave the sample as it is (the caller masks them)."""
+    kt, fdc, eta_ref = _columns(kt, fdc, eta_ref)
+    lines = np.ascontiguousarray(lines, dtype=np.float64)
+    cols = np.ascontiguousarray(cols, dtype=np.float64)
+    if samples.dtype != np.complex64 or samples.ndim != 2 or not (lines.shape == cols.shape == samples.shape):
+        raise ValueError(f"reramp_at needs 2-D complex64 samples and positions of their shape, got {samples.dtype} "
+                         f"{samples.shape}, {lines.shape}, {cols.shape}")
+    _check_columns(cols, kt.size)
+    _reramp_at(samples, lines, cols, kt, fdc, eta_ref, float(mid_line), float(line_interval_s))
+
+
+@numba.njit(parallel=True, cache=True, nogil=True)
+def _reramp_at(samples, lines, cols, kt, fdc, eta_ref, mid_line, dt):
+    for i in numba.prange(samples.shape[0]):
+        for j in range(samples.shape[1]):
+            c = cols[i, j]
+            if not (c == c):
+                continue
+            p = _phase_at_point(lines[i, j], c, kt, fdc, eta_ref, mid_line, dt)
+            samples[i, j] = samples[i, j] * complex(math.cos(p), math.sin(p))

@@ -1,5 +1,8 @@
 """Write a simulated Sentinel-1 IW SLC SAFE product: the StripMap writer's annotation with the TOPS parts.
 
+One annotation and one burst-stacked measurement per sub-swath (IW1, IW2 ... as a real IW SLC holds
+them), the manifest listing them all.
+
 The StripMap annotation (dinsar.simulate.safe_writer.annotation_xml) already holds the header, orbit,
 image information and geolocation grid; an IW annotation adds, where real ones have them:
 productInformation/azimuthSteeringRate, imageInformation/ascendingNodeTime, one azimuthFmRate and one
@@ -30,6 +33,7 @@ from dinsar.simulate.safe_writer import (
     staged_safe,
 )
 from dinsar.simulate.safe_writer import write_measurement as _write_measurement
+from dinsar.simulate.tops_timing import IW1_TO_IW2_SENSING_S
 
 # ESA burst IDs (Sentinel-1 Level 1 Detailed Algorithm Definition, S1-TN-MDA-52-7445, eq. 9-89 / 9-91, table
 # 9-7): id = 1 + floor((Δt_b - T_pre) / T_beam), Δt_b = mid-burst IW2 sensing time since the ANX of
@@ -40,10 +44,14 @@ T_PRE_S = 2.299849
 # mid-burst of an IW2 burst after its sensing start: half its raw duration (~1.078 s, the IW2 → IW3
 # spacing of the sensing starts); the simulator puts its bursts mid-bin, so ±1 s here changes no ID
 IW2_HALF_BURST_S = 1.078 / 2
+# sensing start of a sub-swath's burst -> mid-burst sensing time of the IW2 burst of the same cycle: IW1
+# bursts start the nominal 0.832 s before IW2's (dinsar.simulate.tops_timing.IW1_TO_IW2_SENSING_S)
+TO_IW2_MID_S = {"IW1": IW1_TO_IW2_SENSING_S + IW2_HALF_BURST_S, "IW2": IW2_HALF_BURST_S}
 
 
-def burst_id(sensing_time_s_since_anx: float, relative_orbit: int) -> int:
-    dt_b = sensing_time_s_since_anx + IW2_HALF_BURST_S + (relative_orbit - 1) * T_ORBIT_S
+def burst_id(sensing_time_s_since_anx: float, relative_orbit: int, swath: str = "IW2") -> int:
+    """ESA's burst ID of a burst of `swath` from its sensing start: that of its cycle's IW2 burst."""
+    dt_b = sensing_time_s_since_anx + TO_IW2_MID_S[swath] + (relative_orbit - 1) * T_ORBIT_S
     return 1 + int(np.floor((dt_b - T_PRE_S) / T_BEAM_S))
 
 
@@ -130,15 +138,30 @@ def _line_offsets(path: Path, lines: list[int]) -> list[int]:
         return [int(src.get_tag_item(f"BLOCK_OFFSET_0_{line}", "TIFF", bidx=1)) for line in lines]
 
 
-def write_iw_safe(out: Path, name: str, img: IwSwathImage, relative_orbit: int, take_id: int,
-                  image: np.ndarray) -> Path:
-    """<out>/<name>.SAFE with one annotation and one burst-stacked measurement (complex, CInt16 range)."""
+def _period_to(manifest: bytes, stop: np.datetime64) -> bytes:
+    """The manifest with its acquisition period's stop time set: manifest_xml takes the period from its
+    first image, while a product's runs to the last line of any sub-swath."""
+    root = ET.fromstring(manifest.split(b"\n", 1)[1])
+    safe = "{http://www.esa.int/safe/sentinel-1.0}"
+    node = root.find(f".//metadataObject[@ID='acquisitionPeriod']//{safe}acquisitionPeriod/{safe}stopTime")
+    node.text = _iso(stop)
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root)
+
+
+def write_iw_safe(out: Path, name: str, imgs: list[IwSwathImage], relative_orbit: int, take_id: int,
+                  images: list[np.ndarray], image_numbers: list[int]) -> Path:
+    """<out>/<name>.SAFE with one annotation and one burst-stacked measurement (complex, CInt16 range) per
+    sub-swath image, in the order given (the first starts first); image_numbers name the files (real 1SDV
+    IW products number VH IW1-3 001-003, VV IW1-3 004-006)."""
     with staged_safe(out, name) as safe:
-        stem = file_stem(img, take_id, 5)  # real 1SDV IW products number VH IW1-3 001-003, VV IW1-3 004-006
-        tiff = safe / "measurement" / f"{stem}.tiff"
-        _write_measurement(tiff, img, [(0, image)])
-        offsets = _line_offsets(tiff, [k * img.lines_per_burst for k in range(len(img.bursts))])
-        (safe / "annotation" / f"{stem}.xml").write_bytes(iw_annotation_xml(img, offsets))
-        files = [f"annotation/{stem}.xml", f"measurement/{stem}.tiff"]
-        (safe / "manifest.safe").write_bytes(manifest_xml([img], relative_orbit, files))
+        files = []
+        for img, image, number in zip(imgs, images, image_numbers, strict=True):
+            stem = file_stem(img, take_id, number)
+            tiff = safe / "measurement" / f"{stem}.tiff"
+            _write_measurement(tiff, img, [(0, image)])
+            offsets = _line_offsets(tiff, [k * img.lines_per_burst for k in range(len(img.bursts))])
+            (safe / "annotation" / f"{stem}.xml").write_bytes(iw_annotation_xml(img, offsets))
+            files += [f"annotation/{stem}.xml", f"measurement/{stem}.tiff"]
+        manifest = manifest_xml(imgs, relative_orbit, files)
+        (safe / "manifest.safe").write_bytes(_period_to(manifest, max(i.last_line_time for i in imgs)))
         return place(safe, out / f"{name}.SAFE")
