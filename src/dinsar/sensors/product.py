@@ -190,3 +190,25 @@ class SarProduct(Protocol):
 
     def rdr2geo(self, line, col, h) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """lon, lat (degrees), ellipsoidal height of (line, column) at height(s) h."""
+
+
+def lonlat_to_pixel(orbit: Orbit, grid: RadarGrid, lon, lat, h) -> tuple[np.ndarray, np.ndarray]:
+    """(line, column) on a zero-Doppler grid of points in lon/lat degrees at ellipsoidal heights h (m), in
+    their broadcast shape; NaN where the orbit does not see the point. What a product's geo2rdr is."""
+    from dinsar.geometry.ellipsoid import geodetic_to_ecef
+    from dinsar.geometry.radar import geo2rdr
+
+    line, col = grid.pixel(*geo2rdr(orbit, grid, geodetic_to_ecef(lon, lat, h)))
+    shape = np.broadcast(lon, lat, h).shape
+    return line.reshape(shape), col.reshape(shape)
+
+
+def pixel_to_lonlat(orbit: Orbit, grid: RadarGrid, line, col, h) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """lon, lat (degrees) and ellipsoidal height of (line, column) of a right-looking zero-Doppler grid at
+    height(s) h. What a product's rdr2geo is."""
+    from dinsar.geometry.ellipsoid import ecef_to_geodetic
+    from dinsar.geometry.radar import rdr2geo
+
+    line, col, h = (np.asarray(x, dtype=float) for x in np.broadcast_arrays(line, col, h))
+    lon, lat, hh = ecef_to_geodetic(rdr2geo(orbit, grid, grid.azimuth_time(line), grid.slant_range(col), h))
+    return lon.reshape(line.shape), lat.reshape(line.shape), hh.reshape(line.shape)

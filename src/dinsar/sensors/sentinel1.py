@@ -22,21 +22,21 @@ from rasterio.errors import NotGeoreferencedWarning
 from rasterio.windows import Window
 
 from dinsar.errors import ProductError
-from dinsar.geometry.ellipsoid import ecef_to_geodetic, geodetic_to_ecef
 from dinsar.geometry.orbit import Orbit
-from dinsar.geometry.radar import RadarGrid, geo2rdr, rdr2geo
+from dinsar.geometry.radar import RadarGrid
 from dinsar.io.annotation import Annotation, GeolocationGrid, parse_annotation
 from dinsar.io.eof import read_eof, select_orbit
 from dinsar.io.manifest import Manifest, parse_manifest
 from dinsar.io.measurement import check_tiff
 from dinsar.io.safe import Measurement, SafeContainer
 from dinsar.io.statevectors import StateVectors
-from dinsar.sensors.product import Burst, RangePolynomial, RangePolynomials
+from dinsar.sensors.product import Burst, RangePolynomial, RangePolynomials, lonlat_to_pixel, pixel_to_lonlat
 
 # State vectors are kept this far beyond the acquisition (interpolation support).
 ORBIT_MARGIN_S = 60.0
 
-_MODE_NOTE = {"IW": " (TOPS bursts: IW TOPS is not supported yet)", "EW": " (TOPS bursts: EW is not supported)",
+_MODE_NOTE = {"IW": " (TOPS bursts: merge its bursts first, dinsar.steps.tops.merge; dinsar run does)",
+              "EW": " (TOPS bursts: EW is not supported)",
               "WV": " (wave mode vignettes)"}
 
 
@@ -189,17 +189,11 @@ class Sentinel1Product:
         of the swath, not lines of the burst-stacked image. NaN where the point is
         not seen during the orbit span.
         """
-        g = self.radar_grid
-        line, col = g.pixel(*geo2rdr(self.orbit, g, geodetic_to_ecef(lon, lat, h)))
-        shape = np.broadcast(lon, lat, h).shape
-        return line.reshape(shape), col.reshape(shape)
+        return lonlat_to_pixel(self.orbit, self.radar_grid, lon, lat, h)
 
     def rdr2geo(self, line, col, h) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """lon, lat (degrees) and ellipsoidal height of (line, column) at height(s) h."""
-        g = self.radar_grid
-        line, col, h = (np.asarray(x, dtype=float) for x in np.broadcast_arrays(line, col, h))
-        lon, lat, hh = ecef_to_geodetic(rdr2geo(self.orbit, g, g.azimuth_time(line), g.slant_range(col), h))
-        return lon.reshape(line.shape), lat.reshape(line.shape), hh.reshape(line.shape)
+        return pixel_to_lonlat(self.orbit, self.radar_grid, line, col, h)
 
     @contextlib.contextmanager
     def open(self) -> Iterator[_Reader]:

@@ -17,9 +17,8 @@ import numpy as np
 import rasterio
 
 from dinsar.io import raster
-from dinsar.simulate import geometry as sg
 from dinsar.simulate.config import BANDWIDTH_AZ, BANDWIDTH_RG, DN_SCALE, PairConfig
-from dinsar.simulate.scene import WAVELENGTH_M, C, Scene
+from dinsar.simulate.passes import C, Scene
 from dinsar.simulate.synthesis import convolve_grid, power_gain, splat
 
 BLOCK_SCATTERERS = 1 << 19  # scatterers computed at once: bounds memory whatever the scene size
@@ -76,9 +75,9 @@ class _Rolling:
         return lo, max(0, hi - lo), {k: v[lo - self.first:hi - self.first] for k, v in self.acc.items()}
 
 
-def synthesise(scene: Scene, out: Path, truth_dirs: list[Path]) -> dict:
-    """Write the measurement TIFFs (master and each slave, VV and VH) and each slave's truth rasters
-    (into truth_dirs[k]) by blocks of scatterer lines, each computed once."""
+def synthesise(scene: Scene, out: Path, truth_dirs: list[Path], cross_pol: bool = True) -> dict:
+    """Write the measurement TIFFs (master and each slave, VV and VH; VV alone without `cross_pol`) and
+    each slave's truth rasters (into truth_dirs[k]) by blocks of scatterer lines, each computed once."""
     cfg = scene.cfg
     lines, cols = cfg.size
     m = scene.margin
@@ -89,7 +88,8 @@ def synthesise(scene: Scene, out: Path, truth_dirs: list[Path]) -> dict:
     block_lines = max(8, BLOCK_SCATTERERS // (cols + 2 * m))
     sc_cols = np.arange(-m, cols + m)
     n_slaves = len(scene.slaves)
-    keys = ["master_vv", "master_vh"] + [f"slave{k}_{pol}" for k in range(n_slaves) for pol in ("vv", "vh")]
+    pols = ("vv", "vh") if cross_pol else ("vv",)
+    keys = [f"master_{pol}" for pol in pols] + [f"slave{k}_{pol}" for k in range(n_slaves) for pol in pols]
     noise_stream = {"master_vv": 5, "master_vh": 7}
     noise_stream.update({f"slave{k}_{pol}": _streams(k)[f"noise_{pol}"] for k in range(n_slaves)
                          for pol in ("vv", "vh")})
@@ -118,9 +118,7 @@ def synthesise(scene: Scene, out: Path, truth_dirs: list[Path]) -> dict:
             if prev is None:
                 t = scene.master.first_line_s + sc_lines[:, None] * scene.master.ati + 0 * sc_cols[None, :]
                 r = (scene.master.near_range_time_s + sc_cols[None, :] / scene.master.fs) * C / 2 + 0 * t
-                mean_h = float(np.nanmean(scene.dem.grid))
-                guess = sg.ground_point(scene.master.orbit, t, r, np.full(t.shape, mean_h), iterations=1)
-                lon0, lat0, _ = sg.to_geodetic(guess)
+                lon0, lat0 = scene.start(t, r)
             else:  # the previous block's last lines, extrapolated
                 lon0, lat0 = _guess_from(prev_lines, prev["lon"], prev["lat"], sc_lines)
             b = _block_in_threads(scene, sc_lines, sc_cols, lon0, lat0)
@@ -148,7 +146,7 @@ def synthesise(scene: Scene, out: Path, truth_dirs: list[Path]) -> dict:
             for k in range(n_slaves):
                 stats[k]["unresolved_pixels"] += int((~ok).sum())
                 d = np.where(ok, b["d_los"][k][inner], np.nan)
-                phase = -4 * np.pi * d / WAVELENGTH_M
+                phase = -4 * np.pi * d / scene.wavelength_m
                 offsets = np.stack([b["line_s"][k][inner] - ll, b["col_s"][k][inner] - cc])
                 offsets = np.where(ok, offsets, np.nan)
                 tw[k]["los_displacement.tif"].write(d.astype(np.float32), 1, window=window)
@@ -204,7 +202,8 @@ def _add_block(scene: Scene, b: dict, g: np.ndarray, sc_lines: np.ndarray, acc: 
         convolve_grid(values, a, m, first, acc[key], BANDWIDTH_AZ, BANDWIDTH_RG)
 
     grid("master_vv", amp * sig * np.exp(1j * b["phase_m"]))
-    grid("master_vh", vh_scale * _per_line_normals(cfg.seed, 3, sc_lines, width))
+    if "master_vh" in acc:
+        grid("master_vh", vh_scale * _per_line_normals(cfg.seed, 3, sc_lines, width))
     # each slave: gamma·(master's field) + sqrt(1 - gamma²)·(its own change): coherence gamma with the
     # master, gamma² between two slaves
     for k in range(len(scene.slaves)):
@@ -214,7 +213,8 @@ def _add_block(scene: Scene, b: dict, g: np.ndarray, sc_lines: np.ndarray, acc: 
         key = f"slave{k}_vv"
         splat(values.ravel(), b["line_s"][k].ravel(), b["col_s"][k].ravel(), first, acc[key].shape[0], cols,
               BANDWIDTH_AZ, BANDWIDTH_RG, out=acc[key])
-        grid(f"slave{k}_vh", vh_scale * _per_line_normals(cfg.seed, st["vh"], sc_lines, width))
+        if f"slave{k}_vh" in acc:
+            grid(f"slave{k}_vh", vh_scale * _per_line_normals(cfg.seed, st["vh"], sc_lines, width))
 
 
 def _coherence_map(cfg: PairConfig, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:

@@ -1,0 +1,181 @@
+"""A simulated COSMO-SkyMed StripMap pair with known truth (`dinsar simulate --sensor csk|csg`).
+
+    summary = write_cosmo_pair(out, PairConfig(size=(1024, 1024)), generation=1)
+
+writes out/master/<name>.h5 and out/slave/<name>.h5 (SCS_B, CSK HIMAGE or CSG STRIPMAP, HH, int16 I/Q,
+every attribute as dinsar.simulate.cosmo_writer writes a real product's: names, places, types),
+out/dem.tif (the synthetic volcano, ellipsoidal heights) and out/truth/ (the Sentinel-1 simulator's
+truth files on the master's full-resolution grid, and truth.json), the layout of `dinsar simulate`.
+
+The scene is the StripMap simulator's (dinsar.simulate.passes, .images: scatterers on the DEM,
+intensity by local incidence, coherence and speckle, thermal noise, a Mogi source moving the ground,
+a perpendicular baseline, a known slave misregistration), on COSMO-SkyMed's geometry (dinsar.simulate.
+cosmo_scene): X band (0.031228 m), a circular orbit at ~620 km placed so that the scene centre is seen
+at 700 km slant range, 3 m slant-range samples (50 MHz), 2290 Hz lines (~3 m on the ground), 80 % / 85 %
+processed bandwidths, zero Doppler (the centroid 0 Hz, as the images are synthesised at baseband). Each
+file carries its own orbit (state vectors every 5 s, ±60 s around its middle line, `Reference UTC` the
+midnight of its day): COSMO-SkyMed has no orbit files.
+
+Nothing here imports the chain (dinsar.sensors, .geometry, .steps, .interferometry, .kernels): the
+reader and the chain are checked against it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from types import SimpleNamespace
+
+import h5py
+import numpy as np
+
+from dinsar.simulate.config import BANDWIDTH_AZ, BANDWIDTH_RG, PairConfig
+from dinsar.simulate.cosmo_scene import (
+    MID_RANGE_M,
+    PIXEL_M,
+    PRF_HZ,
+    SV_HALF_SPAN_S,
+    SV_STEP_S,
+    WAVELENGTH_M,
+    C,
+    CosmoConfig,
+    CosmoScene,
+    place_orbit,
+    radar_scene,
+)
+from dinsar.simulate.cosmo_writer import product_name, write_header, write_lines
+from dinsar.simulate.images import synthesise
+from dinsar.simulate.passes import DemSampler, Pass, Scene, scene_from_orbit
+
+log = logging.getLogger(__name__)
+
+SATELLITE = {1: "CSKS2", 2: "CSG1"}  # the `Satellite ID` cosmo_writer writes
+POLARISATION = "HH"
+COPY_LINES = 512  # lines of the synthesised image copied into the HDF5 file at once
+GROUND_RANGE_PER_SAMPLE_M = PIXEL_M / np.sin(np.radians(28.0))  # ~30° incidence: for the DEM's extent
+
+
+def _read_dem(path: Path) -> DemSampler:
+    """The simulator's DEM (EPSG:4979: ellipsoidal heights, no datum to convert) as a bilinear sampler."""
+    import rasterio
+
+    with rasterio.open(path) as src:
+        height = src.read(1).astype(np.float64)
+        if src.nodata is not None:
+            height[height == src.nodata] = np.nan
+        return DemSampler(SimpleNamespace(crs=src.crs, transform=src.transform, height=height))
+
+
+def _seconds_of_day(t: np.datetime64) -> tuple[np.datetime64, float]:
+    """(midnight of t's day, seconds since it): a COSMO-SkyMed file's `Reference UTC` and its times."""
+    t = np.datetime64(t, "ns")
+    midnight = t.astype("M8[D]").astype("M8[ns]")
+    return midnight, float((t - midnight) / np.timedelta64(1, "ns")) * 1e-9
+
+
+def build_cosmo_scene(cfg: PairConfig, dem_file: Path, generation: int = 1) -> Scene:
+    """The master and slave passes of `cfg` on COSMO-SkyMed's geometry over the DEM in `dem_file`."""
+    lines, cols = cfg.size
+    target = cfg.target or (cfg.mogi["lon"], cfg.mogi["lat"])
+    sampler = _read_dem(dem_file)
+    height = float(sampler(np.array([target[0]]), np.array([target[1]]))[0])
+    if not np.isfinite(height):
+        raise ValueError(f"{dem_file}: the DEM does not cover the scene centre {target}")
+    ati, fs = 1.0 / PRF_HZ, C / (2.0 * PIXEL_M)
+    epoch, first_line_s = _seconds_of_day(np.datetime64(cfg.start_time, "ns"))
+    centre_s = first_line_s + (lines - 1) / 2 * ati
+    near_range_time = 2.0 * MID_RANGE_M / C - (cols - 1) / 2 / fs
+    orbit = place_orbit(target[0], target[1], height)  # t = 0: the scene centre at MID_RANGE_M
+    t_rel = np.arange(-SV_HALF_SPAN_S, SV_HALF_SPAN_S + 0.5 * SV_STEP_S, SV_STEP_S)
+    pos, vel = orbit.state(t_rel)
+    scene = scene_from_orbit(cfg, sampler, target, t_rel + centre_s, pos, vel, epoch, centre_s, first_line_s,
+                             near_range_time, ati, fs, mission=SATELLITE[generation], wavelength_m=WAVELENGTH_M)
+    scene.orbit_source = "analytic circular orbit at COSMO-SkyMed's altitude (dinsar.simulate.cosmo_scene)"
+    return scene
+
+
+def _radar_scene(p: Pass, cfg: PairConfig, generation: int, centre: tuple[float, float, float]) -> CosmoScene:
+    """The header of one pass's product: its orbit (the pass's state vectors, accelerations from its
+    polynomial) and timing, zero Doppler."""
+    lines, cols = cfg.size
+    ccfg = CosmoConfig(generation=generation, mode="HIMAGE", lines=lines, samples=cols, polarisation=POLARISATION,
+                       dtype="int16", centre=centre, targets=(), seed=cfg.seed)
+    return radar_scene(ccfg, p.epoch, p.sv_t, p.sv_pos, p.sv_vel, p.orbit.acceleration(p.sv_t), p.first_line_s, p.ati,
+                       p.near_range_time_s, 1.0 / p.fs, (0.0, 0.0, 0.0))
+
+
+def _write_h5(dst: Path, header: CosmoScene, tiff: Path) -> None:
+    """The product: header attributes, then the synthesised samples by blocks of lines."""
+    import rasterio
+    from rasterio.windows import Window
+
+    lines, cols = header.cfg.lines, header.cfg.samples
+    with rasterio.open(tiff) as src, h5py.File(dst, "w") as f:
+        ds = write_header(f, header)
+        for first in range(0, lines, COPY_LINES):
+            n = min(COPY_LINES, lines - first)
+            write_lines(ds, header, first, src.read(1, window=Window(0, first, cols, n)))
+
+
+def write_cosmo_pair(out: str | Path, cfg: PairConfig | None = None, generation: int = 1) -> dict:
+    """Simulate the COSMO-SkyMed pair of `cfg` (generation 1: CSK, 2: CSG) into `out`: master/<name>.h5,
+    slave/<name>.h5, dem.tif, truth/ (los_displacement.tif, offsets.tif, coherence.tif,
+    deformation_phase.tif, height.tif on the master's grid; truth.json).
+
+    Returns the truth summary (also truth/truth.json)."""
+    from dinsar.simulate.dem import write_volcano_dem
+
+    cfg = cfg or PairConfig()
+    if generation not in SATELLITE:
+        raise ValueError(f"generation must be 1 (CSK) or 2 (CSG), got {generation}")
+    if cfg.stack:
+        raise ValueError("simulate.stack: the COSMO-SkyMed simulator makes a pair only")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    lines, cols = cfg.size
+    target = cfg.target or (cfg.mogi["lon"], cfg.mogi["lat"])
+    half_m = max(lines * PIXEL_M, cols * GROUND_RANGE_PER_SAMPLE_M) / 2 + 3000.0
+    dem_file = write_volcano_dem(out / "dem.tif", half_size_deg=max(0.04, half_m / 110_000.0), centre=target)
+    scene = build_cosmo_scene(cfg, dem_file, generation)
+    height = float(scene.dem(np.array([target[0]]), np.array([target[1]]))[0])
+    headers = {role: _radar_scene(p, cfg, generation, (target[0], target[1], height))
+               for role, p in (("master", scene.master), ("slave", scene.slaves[0]))}
+    names = {role: product_name(h) for role, h in headers.items()}
+    work = Path(tempfile.mkdtemp(prefix=".simulate.", dir=out))
+    try:
+        result = synthesise(scene, work, [work / "truth"], cross_pol=False)
+        for role, key in (("master", "master_vv"), ("slave", "slave0_vv")):
+            tmp = work / names[role]
+            _write_h5(tmp, headers[role], result["tiffs"][key])
+            (out / role).mkdir(exist_ok=True)
+            os.replace(tmp, out / role / names[role])
+        days, baseline, dvolume = cfg.slaves()[0]
+        m = scene.master
+        summary = {
+            "sensor": "COSMO-SkyMed", "generation": generation, "mode": "StripMap",
+            "master": names["master"], "slave": names["slave"], "size": list(cfg.size), "seed": cfg.seed,
+            "polarisation": POLARISATION, "days": days, "baseline_perp_m": baseline,
+            "look_angle_deg": float(np.degrees(scene.look_angle)), "orbit": scene.orbit_source,
+            "wavelength_m": WAVELENGTH_M, "coherence": cfg.coherence, "decorrelation": cfg.decorrelation,
+            "snr_db": cfg.snr_db, "atmosphere_rms_rad": cfg.atmosphere_rms_rad,
+            "mogi": {**cfg.mogi, "dvolume_m3": dvolume}, "misregistration": cfg.misregistration,
+            "slave_shift": {"lines": cfg.slave_shift[0], "samples": cfg.slave_shift[1]},
+            "timing": {"line_interval_s": m.ati, "range_sampling_rate_hz": m.fs,
+                       "near_range_time_s": m.near_range_time_s, "doppler_centroid_hz": 0.0},
+            "bandwidth": {"azimuth": BANDWIDTH_AZ, "range": BANDWIDTH_RG},
+            "conventions": "d = R_s(P) - R_s(P + u) toward the satellite; phase = -4 pi d / lambda; "
+                           "offsets: position in the slave image of each master pixel minus the pixel",
+            **result["stats"][0],
+        }
+        (work / "truth" / "truth.json").write_text(json.dumps(summary, indent=1, default=float))
+        if (out / "truth").exists():
+            shutil.rmtree(out / "truth")
+        os.replace(work / "truth", out / "truth")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    log.info("simulated COSMO-SkyMed pair %s / %s in %s", names["master"], names["slave"], out)
+    return summary
