@@ -2,6 +2,7 @@
 
     python benchmarks/run.py --size 2048x2048            # the demo-size pair (cached in benchmarks/cache/)
     python benchmarks/run.py --size 25000x40000 --steps ifg   # full size (hours with today's simulator)
+    python benchmarks/run.py --size 2048x2048 --steps rules   # unpack, quicklook, ... (after a `--steps all`)
 
 Each step runs in its own process under /usr/bin/time -v (peak RSS of that step alone).
 Results are appended to benchmarks/RESULTS.md with the machine and date.
@@ -46,9 +47,20 @@ STEP_CODE = {
     "geocode": "from dinsar.steps import geocode as I; "
                "I.geocode(M, OUT/'dem.tif', G/'unwrapped.tif', G/'interferogram_ml.tif', G/'los.tif', "
                "G/'los_enu.tif', G/'coherence_geo.tif', threads=T)",
+    # the other rules of a pair's workflow (`--steps rules`; compare_truth reads a `--steps all` run's outputs)
+    "unpack": "from dinsar import steps; import shutil; shutil.rmtree(G/'unpacked.SAFE', ignore_errors=True); "
+              "steps.unpack(M, G/'unpacked.SAFE')",
+    "quicklook": "from dinsar import steps; steps.quicklook(M, G/'quicklook.tif', G/'quicklook.png', looks=(3, 3), "
+                 "threads=T)",
+    "simulate_amplitude": "from dinsar import steps; steps.simulate_amplitude(M, OUT/'dem.tif', G/'amplitude.tif', "
+                          "G/'shadow.tif', G/'layover.tif', G/'amplitude.png', threads=T)",
+    "doppler0": "from dinsar import steps; steps.doppler0(M, G/'doppler0.json', threads=T)",
+    "compare_truth": "from dinsar.steps import truth as I; I.compare_truth(G/'unwrapped.tif', "
+                     "G/'interferogram_ml.tif', OUT/'truth', G/'truth_comparison.json')",
 }
 CHAINS = {"ifg": ["dem_projection", "deformation_grid", "coregister", "interferogram"],
-          "all": ["dem_projection", "deformation_grid", "coregister", "interferogram", "unwrap", "geocode"]}
+          "all": ["dem_projection", "deformation_grid", "coregister", "interferogram", "unwrap", "geocode"],
+          "rules": ["unpack", "quicklook", "simulate_amplitude", "doppler0", "compare_truth"]}
 
 
 def run_step(name: str, out: Path, size, threads: int) -> dict:
@@ -228,7 +240,7 @@ def main(argv=None) -> int:
              f"Command: `python benchmarks/run.py --size {args.size} --steps {args.steps}`",
              "", "| step | wall (s) | CPU (s) | peak RSS (MB) |", "|---|---|---|---|"]
     lines += [f"| {r['step']} | {r['wall_s']} | {r['cpu_s']} | {r['peak_rss_mb']} |" for r in rows]
-    if args.steps != "ifg":
+    if args.steps == "all":
         ifg = sum(r["wall_s"] for r in rows if r["step"] in CHAINS["ifg"])
         lines.append(f"| SAFE → 4-band ML interferogram ({', '.join(CHAINS['ifg'])}) | {ifg:.1f} | | |")
     lines += [f"| **chain total (without simulation)** | **{total:.1f}** | | |", ""]
