@@ -140,8 +140,15 @@ def profile_points(dem: Dem, orbit: Orbit, grid: RadarGrid, first_line: int, n_l
     w = ((r - r[k[seg]]) / (r[k[seg + 1]] - r[k[seg]]))[None, :, None]
     flat = ((1 - w) * nodes[:, seg] + w * nodes[:, seg + 1]).reshape(-1, 3)
     lon, lat, _ = ecef_to_geodetic(flat)
-    h = sample_dem(dem, lon, lat)
-    h = np.where(np.isfinite(h), h, 0.0)  # outside the DEM: the ellipsoid
+    h = sample_dem(dem, lon, lat).reshape(n_lines, r.size)
+    # outside the DEM (a scene-cropped DEM ends near the image; the profile starts up to h·cot θ nearer):
+    # the nearest height of the profile, not the ellipsoid, whose drop to it a high scene would see as
+    # a cliff facing the sensor (everything beyond it flagged layover)
+    idx = np.arange(r.size)
+    for i in range(n_lines):
+        ok = np.isfinite(h[i])
+        h[i] = np.interp(idx, idx[ok], h[i, ok]) if ok.any() else 0.0
+    h = h.ravel()
     normal = np.stack([np.cos(np.radians(lat)) * np.cos(np.radians(lon)),
                        np.cos(np.radians(lat)) * np.sin(np.radians(lon)), np.sin(np.radians(lat))], -1)
     return t, np.ascontiguousarray((flat + h[:, None] * normal).reshape(n_lines, r.size, 3))
