@@ -16,6 +16,8 @@ from dinsar.errors import DinsarError
 
 log = logging.getLogger("dinsar")
 
+PASSTHROUGH = ("run", "stack")  # the subcommands whose unknown options go to Snakemake
+
 
 def _cmd_run(args: argparse.Namespace, extra: list[str], cwd: Path | None = None) -> int:
     from dinsar import config as dconfig
@@ -96,8 +98,8 @@ def _cmd_quicklook(args: argparse.Namespace, extra: list[str]) -> int:
     from dinsar import steps
 
     src = Path(args.input)
-    out = Path(args.output) if args.output else src.with_name(
-        f"{src.name.removesuffix('.zip').removesuffix('.SAFE').removesuffix('.tiff')}_ml.tif")
+    stem = src.name.removesuffix(".zip").removesuffix(".SAFE").removesuffix(".tiff").removesuffix(".h5")
+    out = Path(args.output) if args.output else src.with_name(f"{stem}_ml.tif")
     png = None if args.no_png else out.with_suffix(".png")
     steps.quicklook(src, out, png, looks=tuple(args.ml) if args.ml else None, polarisation=args.pol,
                     png_max_size=args.png_max_size, threads=args.threads, swath=args.swath,
@@ -115,6 +117,26 @@ def _cmd_unpack(args: argparse.Namespace, extra: list[str]) -> int:
     name = src.name.removesuffix(".zip").removesuffix(".SAFE")
     dst = Path(args.out) / f"{name}.SAFE"
     print(steps.unpack(src, dst, keep=[p.upper() for p in args.keep]))
+    return 0
+
+
+def _cmd_config(args: argparse.Namespace, extra: list[str]) -> int:
+    import yaml
+
+    from dinsar import config as dconfig
+
+    if args.template == bool(args.file):
+        raise DinsarError("config: give either --template or a CONFIG file to check")
+    if args.file:
+        if args.site:
+            raise DinsarError("--site: only with --template")
+        print(yaml.safe_dump(dconfig.load(args.file), sort_keys=False, default_flow_style=None), end="")
+        return 0
+    from dinsar.config_template import template
+
+    text = template(args.site or "my_site")
+    dconfig.validate(yaml.safe_load(text))  # a bad --site is one line here, not a broken file later
+    print(text, end="")
     return 0
 
 
@@ -140,6 +162,21 @@ def _cmd_simulate(args: argparse.Namespace, extra: list[str]) -> int:
     overrides = {k: v for k, v in overrides.items() if v is not None}
     if overrides:  # checked apart from the file, whose name would be wrong in the message
         simulate = dconfig.validate_section("simulate", {**simulate, **overrides})
+    if args.sensor != "s1":
+        if args.mode != "SM":
+            raise DinsarError(f"--sensor {args.sensor}: a StripMap pair only (no --mode {args.mode})")
+        if dem:
+            raise DinsarError(f"--sensor {args.sensor}: the COSMO-SkyMed simulator makes its own DEM; drop `dem:` "
+                              "from the config")
+        from dinsar.steps.preprocess import simulate_cosmo_pair
+
+        summary = simulate_cosmo_pair(args.out, simulate, generation=1 if args.sensor == "csk" else 2,
+                                      threads=args.threads)
+        print(f"{args.out}/master/{summary['master']}\n{args.out}/slave/{summary['slave']}")
+        print(f"COSMO-SkyMed StripMap pair (X band, ~3 m pixels, orbit in the files); LOS displacement "
+              f"{summary['los_min_m'] * 1000:.1f} .. {summary['los_max_m'] * 1000:.1f} mm, coherence "
+              f"{summary['expected_coherence']:.3f}, truth in {args.out}/truth")
+        return 0
     if args.mode == "IW":
         if dem:
             raise DinsarError("--mode IW: the IW simulator makes its own DEM; drop `dem:` from the config")
@@ -147,8 +184,8 @@ def _cmd_simulate(args: argparse.Namespace, extra: list[str]) -> int:
 
         summary = simulate_iw_pair(args.out, simulate, threads=args.threads)
         print(f"{args.out}/master/{summary['master']}\n{args.out}/slave/{summary['slave']}")
-        print(f"IW TOPS pair (one sub-swath, bursts of the real IW3 timing), truth in {args.out}/truth; "
-              "the interferometric chain does not process IW yet")
+        print(f"IW TOPS pair (two sub-swaths, three bursts each, real IW1/IW3 timing), truth on one zero-Doppler "
+              f"grid in {args.out}/truth; the interferometric chain does not process IW yet")
         return 0
     summary = steps.simulate_pair(args.out, simulate, dem=dem, threads=args.threads)
     print(f"{args.out}/master/{summary['master']}")
@@ -174,10 +211,44 @@ def _cmd_download(args: argparse.Namespace, extra: list[str]) -> int:
     return cli.run(args, download=True)
 
 
-def _cmd_info(args: argparse.Namespace, extra: list[str]) -> int:
-    from dinsar.sensors import sentinel1
+def _info_cosmo(args: argparse.Namespace) -> list[tuple[str, str]]:
+    from dinsar.sensors import cosmo
+    from dinsar.sensors.cosmo_metadata import LABEL
 
-    p = sentinel1.open_product(args.product, polarisation=args.pol, swath=args.swath, orbit=args.orbit)
+    if args.swath or args.orbit:
+        raise DinsarError(f"{args.product}: --swath and --orbit do not apply to a COSMO-SkyMed product (one "
+                          "image per polarisation, the orbit in the file)")
+    p = cosmo.open_product(args.product, polarisation=args.pol)
+    m, g = p.meta, p.radar_grid
+    return [
+        ("product", p.name), ("mission", f"{p.mission} ({LABEL[p.generation]})"),
+        ("product type", p.product_type),
+        ("mode / beam", f"{p.mode} ({p.imaging_mode}) / {p.swath}"
+                        + ("" if p.supported_by_chain else "  [not processed by the chain yet]")),
+        ("polarisation", p.polarisation), ("look side", p.look_side),
+        ("lines x samples", f"{p.shape[0]} x {p.shape[1]}"),
+        ("first line (UTC)", str(p.start_time)),
+        ("azimuth time interval (s)", f"{g.line_interval_s:.9e}"),
+        ("slant range time (s)", f"{g.near_range_time_s:.9e}"),
+        ("range sampling rate (Hz)", f"{g.range_sampling_rate_hz:.6e}"),
+        ("radar wavelength (m)", f"{g.wavelength_m:.6f}"),
+        ("state vectors", f"{len(p.state_vectors)} ({p.state_vectors.source})"),
+        ("Doppler centroid (Hz, mid)",
+         f"{float(p.doppler_centroid(g.near_range_time_s + p.shape[1] / 2 / g.range_sampling_rate_hz)):.3f}"),
+        ("samples", f"{m.sample_dtype} I/Q, {m.dataset_path}"),
+    ]
+
+
+def _cmd_info(args: argparse.Namespace, extra: list[str]) -> int:
+    from dinsar.sensors import sensor_of, sentinel1
+
+    if sensor_of(args.product) == "cosmo":
+        rows = _info_cosmo(args)
+        width = max(len(k) for k, _ in rows)
+        for k, v in rows:
+            print(f"{k:<{width}}  {v}")
+        return 0
+    p = sentinel1.open_product(args.product, polarisation=args.pol or "VV", swath=args.swath, orbit=args.orbit)
     a, m = p.annotation, p.manifest
     rows = [
         ("product", p.name), ("mission", a.mission), ("mode / swath", f"{a.mode} / {a.swath}"),
@@ -208,25 +279,28 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser(
         "run", help="run the workflow on a site config (extra args go to snakemake)",
-        usage="dinsar run [-h] [-v] CONFIG [snakemake options ...]",
+        usage="dinsar run [-h] [-v] CONFIG [snakemake options ...] [-- snakemake options, as they are]",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Validate CONFIG, then run the workflow shipped with dinsar on it, in the current directory\n"
-                    "(results/, logs/). Every option after CONFIG but -v goes to Snakemake; without\n"
-                    "--cores/--jobs/--profile/--executor the `default` profile runs it on all local cores.",
-        epilog="examples:\n"
-               "  dinsar run site.yaml -n                    dry run: the jobs that would run\n"
-               "  dinsar run site.yaml --cores 8             8 local cores\n"
-               "  dinsar run site.yaml --until geocode       stop once the geocoding step is done\n"
-               "  dinsar run site.yaml --report report.html  the HTML report of a finished run\n"
-               "  dinsar run site.yaml --profile pbs         a PBS Pro cluster (--profile slurm: Slurm)\n"
-               "  dinsar run site.yaml --unlock              after a hard kill of Snakemake\n"
+                    "(results/, logs/). Every option other than -h and -v/--verbose goes to Snakemake\n"
+                    "(`snakemake --help` lists them); without --cores/--jobs/--profile/--executor the\n"
+                    "`default` profile runs it on all local cores. `dinsar config --template` prints a config.",
+        epilog="examples (any Snakemake option may follow CONFIG):\n"
+               "  dinsar run site.yaml -n                        dry run: the jobs that would run\n"
+               "  dinsar run site.yaml --cores 8                 8 local cores\n"
+               "  dinsar run site.yaml --until geocode           stop once the geocoding step is done\n"
+               "  dinsar run site.yaml --report report.zip       the report of a finished run (figures)\n"
+               "  dinsar run site.yaml --profile profiles/slurm  a Slurm cluster (--profile pbs: PBS Pro)\n"
+               "  dinsar run site.yaml --unlock                  after a hard kill of Snakemake\n"
+               "  dinsar run site.yaml -- --verbose              after --, everything goes to Snakemake as is\n"
                "\n"
                "--profile default|pbs|slurm (or profiles/NAME) names a profile shipped with dinsar, unless\n"
-               "Snakemake finds one of that name (./NAME, ~/.config/snakemake/NAME). -v after CONFIG is\n"
-               "dinsar's, as before `run` (Snakemake's -v is --version); --verbose goes to Snakemake.")
+               "Snakemake finds one of that name (./NAME, ~/.config/snakemake/NAME). -v/--verbose, before\n"
+               "or after CONFIG, are dinsar's (Snakemake's -v is --version): for Snakemake's own --verbose\n"
+               "(its debugging output), write it after --.")
     run.add_argument("config", metavar="CONFIG", help="site config YAML (e.g. config/sites/reunion_sm.yaml)")
-    run.add_argument("-v", dest="verbose", action="store_true", default=argparse.SUPPRESS,
-                     help="log dinsar's progress to stderr (as `dinsar -v run`)")
+    run.add_argument("-v", "--verbose", dest="verbose", action="store_true", default=argparse.SUPPRESS,
+                     help="log dinsar's progress (the Snakemake command line) to stderr, as `dinsar -v run`")
     run.set_defaults(func=_cmd_run, passthrough=True)
 
     stack = sub.add_parser("stack", help="coregister every product of a site on one master (SAR_MultiSlc.py); "
@@ -242,6 +316,8 @@ def build_parser() -> argparse.ArgumentParser:
     stack.add_argument("--orbits", help="folder of EOF orbit files")
     stack.add_argument("--pol", default=None, help="polarisation (default: the config schema's, VV)")
     stack.add_argument("--site", default="stack", help="site name (results/<site>/)")
+    stack.add_argument("-v", "--verbose", dest="verbose", action="store_true", default=argparse.SUPPRESS,
+                       help="log dinsar's progress to stderr (Snakemake's own --verbose: after --)")
     stack.set_defaults(func=_cmd_stack, passthrough=True)
 
     from dinsar.catalogue.cli import add_arguments
@@ -253,26 +329,33 @@ def build_parser() -> argparse.ArgumentParser:
     add_arguments(download, download=True)
     download.set_defaults(func=_cmd_download)
 
-    sim = sub.add_parser("simulate", help="a simulated S1 StripMap pair (or stack: simulate.stack) with known truth")
+    sim = sub.add_parser("simulate", help="a simulated S1 StripMap pair (or stack: simulate.stack; --mode IW; "
+                                          "--sensor csk|csg: COSMO-SkyMed) with known truth")
     sim.add_argument("--out", required=True, help="output folder (master/, slave/, orbits/, dem.tif, truth/)")
     sim.add_argument("--size", type=_size, help="LINESxSAMPLES (default 1024x1024)")
     sim.add_argument("--seed", type=int, help="random seed (default 1)")
     sim.add_argument("--config", help="YAML with the `simulate:` keys of a site config (optionally `dem:`)")
     sim.add_argument("--mode", choices=("SM", "IW"), default="SM",
-                     help="SM: a StripMap pair (default); IW: an IW TOPS pair, one sub-swath of three bursts")
-    sim.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+                     help="SM: a StripMap pair (default); IW: an IW TOPS pair, two sub-swaths (IW1, IW2), "
+                          "three bursts each")
+    sim.add_argument("--sensor", choices=("s1", "csk", "csg"), default="s1",
+                     help="s1: Sentinel-1 SAFE products (default); csk / csg: a COSMO-SkyMed first / second "
+                          "generation StripMap pair (HDF5, X band, ~3 m pixels, the orbit in the files)")
+    sim.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="cores to use (default: all)")
     sim.set_defaults(func=_cmd_simulate)
 
     ql = sub.add_parser("quicklook", help="multilooked amplitude view of an SLC (QuickMlView.py)")
-    ql.add_argument("-in", dest="input", required=True, help="SLC TIFF, or SAFE dir/zip")
+    ql.add_argument("-in", dest="input", required=True, help="SLC TIFF, SAFE dir/zip, or COSMO-SkyMed .h5")
     ql.add_argument("-out", dest="output", help="output GeoTIFF (default: beside the input, *_ml.tif)")
     ql.add_argument("-ml", nargs=2, type=int, default=None, metavar=("AZ", "RG"),
                     help="looks (default: the config's quicklook.looks default, 3 3)")
-    ql.add_argument("--pol", default=None, help="polarisation of a SAFE input (default: the config's, VV)")
+    ql.add_argument("--pol", default=None, help="polarisation of a SAFE input (default: the config's, VV) or of an "
+                                                "HDF5 one (default: its only image)")
     ql.add_argument("--swath", default=None, help="IW1..IW3 (EW1..EW5) for a TOPS SAFE product")
-    ql.add_argument("--png-max-size", type=int, default=None, help="(default: the config's, 2048)")
+    ql.add_argument("--png-max-size", type=int, default=None,
+                    help="the PNG's longest side in pixels at most (default: the config's, 2048)")
     ql.add_argument("--no-png", action="store_true", help="GeoTIFF only")
-    ql.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    ql.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="cores to use (default: all)")
     ql.set_defaults(func=_cmd_quicklook)
 
     up = sub.add_parser("unpack", help="unzip a SAFE product safely, pruning polarisations")
@@ -281,17 +364,39 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--keep", nargs="+", default=["VV"], help="polarisations to keep (default VV)")
     up.set_defaults(func=_cmd_unpack)
 
-    info = sub.add_parser("info", help="what the reader sees in a SAFE product")
-    info.add_argument("product", help="SAFE zip or directory")
-    info.add_argument("--pol", default="VV")
+    info = sub.add_parser("info", help="what the reader sees in a SAFE product or a COSMO-SkyMed HDF5 file")
+    info.add_argument("product", help="SAFE zip or directory, or COSMO-SkyMed .h5 (CSK, CSG)")
+    info.add_argument("--pol", default=None, help="polarisation (default VV; HDF5: the file's only image)")
     info.add_argument("--swath", default=None, help="IW1..IW3 for IW products")
     info.add_argument("--orbit", default=None, help="EOF orbit file")
     info.set_defaults(func=_cmd_info)
+
+    conf = sub.add_parser(
+        "config", help="print a commented config template (--template), or check a config",
+        description="--template: a site config with every key of the schema, its default and its description\n"
+                    "as comments; as printed it processes a simulated pair (edit `simulate:` into `products:`\n"
+                    "for your own). CONFIG: check it, and print it with the defaults filled in.",
+        epilog="example: dinsar config --template --site etna > etna.yaml && dinsar run etna.yaml -n",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    conf.add_argument("file", nargs="?", metavar="CONFIG", help="a site config to check")
+    conf.add_argument("--template", action="store_true", help="print the commented template")
+    conf.add_argument("--site", default=None, help="the template's site name (default my_site)")
+    conf.set_defaults(func=_cmd_config)
     return parser
+
+
+def _verbatim(argv: list[str]) -> tuple[list[str], list[str]]:
+    """`dinsar run|stack ... -- ARGS`: (what dinsar parses, ARGS, which go to Snakemake as they are)."""
+    command = next((a for a in argv if not a.startswith("-")), None)
+    if command in PASSTHROUGH and "--" in argv:
+        cut = argv.index("--")
+        return argv[:cut], argv[cut + 1:]
+    return argv, []
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    argv, verbatim = _verbatim(sys.argv[1:] if argv is None else list(argv))
     args, extra = parser.parse_known_args(argv)
     if extra and not getattr(args, "passthrough", False):
         parser.error(f"unrecognised arguments: {' '.join(extra)}")
@@ -318,7 +423,7 @@ def main(argv: list[str] | None = None) -> int:
                                                   site_config_dir("snakemake", "snakemake")))
             if (shipped / "config.yaml").is_file() and not any(p.exists() for p in searched):
                 extra[i if eq else i + 1] = f"--profile={shipped}" if eq else str(shipped)
-        return args.func(args, extra)
+        return args.func(args, extra + verbatim)
     except DinsarError as e:
         print(f"dinsar: {e}", file=sys.stderr)
         return 1

@@ -18,6 +18,7 @@ import jsonschema
 import yaml
 
 from dinsar.errors import ConfigError
+from dinsar.sensors import SENSORS, sensor_of
 
 
 def workflow_root() -> Path:
@@ -149,6 +150,14 @@ def check_semantics(config: dict) -> None:
         for lo, hi in (("lonmin", "lonmax"), ("latmin", "latmax")):
             if box[lo] >= box[hi]:
                 raise ConfigError(f"search.box.{lo}: {box[lo]} is not below {hi} {box[hi]}")
+    tops = config.get("tops")
+    if isinstance(tops, dict):
+        if tops.get("box"):
+            for lo, hi in (("lonmin", "lonmax"), ("latmin", "latmax")):
+                if tops["box"][lo] >= tops["box"][hi]:
+                    raise ConfigError(f"tops.box.{lo}: {tops['box'][lo]} is not below {hi} {tops['box'][hi]}")
+        elif box:
+            tops["box"] = dict(box)  # IW: the bursts over the site searched for
     m, s = _date(config, "pair", "master"), _date(config, "pair", "slave")
     if m and s and s <= m:
         raise ConfigError(f"pair.slave: {s} is not after pair.master {m}")
@@ -163,7 +172,27 @@ def check_semantics(config: dict) -> None:
         raise ConfigError("products.slaves: give either `slave` or `slaves`, not both")
     if "products" in config and "simulate" in config:
         raise ConfigError("simulate: give either `products` or `simulate`, not both")
+    if products:
+        _check_sensors(products, config.get("orbits"))
     check_paths(config)
+
+
+def _check_sensors(products: dict, orbits) -> None:
+    """One sensor for all of a site's products (dinsar.sensors.sensor_of: a SAFE is Sentinel-1, an .h5
+    file COSMO-SkyMed), and no orbit folder for COSMO-SkyMed, whose files carry their orbit."""
+    master = products.get("master")
+    if not isinstance(master, str):
+        return
+    sensor = sensor_of(master)
+    for key, path in [("slave", products.get("slave"))] + [(f"slaves.{i}", p) for i, p in
+                                                             enumerate(products.get("slaves") or [])]:
+        if isinstance(path, str) and sensor_of(path) != sensor:
+            raise ConfigError(f"products.{key}: {path} is a {SENSORS[sensor_of(path)]} product and the master a "
+                              f"{SENSORS[sensor]} one; a pair (or stack) is one sensor's (mixed sensors are not "
+                              "supported)")
+    if sensor == "cosmo" and orbits:
+        raise ConfigError(f"orbits: {orbits}: COSMO-SkyMed products carry their own orbit (the state vectors in "
+                          "each file); remove `orbits:`")
 
 
 def _input_paths(config: dict) -> list[tuple[str, Any]]:

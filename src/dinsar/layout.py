@@ -15,15 +15,19 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import PurePath
 
-_START = re.compile(r"_(\d{8})T(\d{6})_")
+_START = re.compile(r"_(\d{8})T(\d{6})_")  # Sentinel-1: ..._20160818T142205_20160818T142230_...
+_START_CSK = re.compile(r"_(\d{8})(\d{6})_\d{14}(?:_|$)")  # COSMO-SkyMed: ..._20160818050327_20160818050334
 
 
 def acquisition_start(product: str) -> tuple[str, str]:
-    """(YYYYMMDD, HHMMSS) of a product from its name (Sentinel-1 SAFE names and the simulator's)."""
-    found = _START.search(product)
+    """(YYYYMMDD, HHMMSS) of a product from its name: Sentinel-1 SAFE names and the simulator's
+    (`_YYYYMMDDTHHMMSS_`), COSMO-SkyMed CSK and CSG file names (start and stop, `_YYYYMMDDHHMMSS_YYYYMMDDHHMMSS`)."""
+    found = _START.search(product) or _START_CSK.search(product)
     if not found:
-        raise ValueError(f"{product}: no acquisition start (_YYYYMMDDTHHMMSS_) in the product name")
+        raise ValueError(f"{product}: no acquisition start (_YYYYMMDDTHHMMSS_, or COSMO-SkyMed's "
+                         "_YYYYMMDDHHMMSS_YYYYMMDDHHMMSS) in the product name")
     return found.group(1), found.group(2)
 
 
@@ -40,6 +44,12 @@ def acquisition_labels(products: list[str]) -> dict[str, str]:
 
 def pair_name(reference_label: str, secondary_label: str) -> str:
     return f"{reference_label}_{secondary_label}"
+
+
+def site_of(path) -> str | None:
+    """The site of a file in a pair folder (`<results>/<site>/pairs/<pair>/<file>`), else None."""
+    parts = PurePath(path).parts
+    return parts[-4] if len(parts) >= 4 and parts[-3] == "pairs" else None
 
 
 @dataclass(frozen=True)
@@ -72,6 +82,17 @@ class Layout:
         """The unpacked (pruned) SAFE product."""
         return f"{self.site_dir}/products/{product}.SAFE"
 
+    def hdf5_product(self, product: str = "{product}") -> str:
+        """A COSMO-SkyMed HDF5 product, checked and copied here under its file's stem (dinsar.steps.stage_hdf5)."""
+        return f"{self.site_dir}/products/{product}.h5"
+
+    def merged(self, product: str = "{product}") -> str:
+        """An IW date debursted and merged: the product's sidecar (dinsar.sensors.merged), its SLC beside it."""
+        return f"{self.site_dir}/merged/{product}.merged.json"
+
+    def merged_slc(self, product: str = "{product}") -> str:
+        return f"{self.site_dir}/merged/{product}.tif"
+
     # outputs
     def quicklook(self, ext: str, product: str = "{product}", pol: str = "{pol}") -> str:
         return f"{self.site_dir}/quicklook/{product}_{pol}_ml.{ext}"
@@ -90,6 +111,10 @@ class Layout:
 
     def stack(self, name: str) -> str:
         return f"{self.site_dir}/stack/{name}"
+
+    def mintpy(self, name: str) -> str:
+        """The MintPy export (dinsar.steps.mintpy): smallbaselineApp.cfg, interferograms/, geometry/."""
+        return f"{self.site_dir}/mintpy/{name}"
 
     # what Snakemake keeps of each job
     def log(self, rule: str, key: str) -> str:

@@ -42,6 +42,8 @@ class Filter:
 
 @dataclass(frozen=True)
 class Unwrap:
+    method: str  # multiscale | snaphu | snaphu_tiles | whirlwind
+    coarse_looks: int | None  # multiscale: looks of the coarse grid (None: from the size and the fringe rate)
     min_coherence: float
     init: str
     reference: tuple[int, int] | None
@@ -50,6 +52,11 @@ class Unwrap:
 @dataclass(frozen=True)
 class Geocode:
     posting_deg: float | None
+
+
+@dataclass(frozen=True)
+class Mintpy:
+    reference: dict | None  # lon, lat of the stack's reference point (None: the most coherent area)
 
 
 @dataclass(frozen=True)
@@ -67,8 +74,18 @@ class Fetch:
     orbit_url: str | None
 
 
+@dataclass(frozen=True)
+class Tops:
+    box: dict | None  # lonmin, latmin, lonmax, latmax: the bursts over it (None: all)
+    swaths: tuple[str, ...]
+    esd: str  # "pair" or "off"
+    esd_looks: tuple[int, int]
+    max_prior_error_lines: float
+
+
 SECTIONS = {"geometry": Geometry, "multilook": Multilook, "coregistration": Coregistration, "filter": Filter,
-            "unwrap": Unwrap, "geocode": Geocode, "quicklook": Quicklook, "fetch": Fetch}
+            "unwrap": Unwrap, "geocode": Geocode, "quicklook": Quicklook, "fetch": Fetch,
+            "tops": Tops, "mintpy": Mintpy}
 
 
 def _section(cls, values: dict):
@@ -93,6 +110,8 @@ class Settings:
     geocode: Geocode
     quicklook: Quicklook
     fetch: Fetch
+    tops: Tops
+    mintpy: Mintpy
 
     @classmethod
     def from_config(cls, config: dict) -> Settings:

@@ -30,7 +30,7 @@ def _simulate(tmp_path, capsys, content, *options):
     "content,message",
     [
         ({"simulate": {**SMALL, "coherence": 7}}, "simulate.coherence: 7 is greater than the maximum of 1"),
-        ({"simulate": {**SMALL, "coherance": 0.5}}, "simulate.coherance: unknown key (allowed: size, seed, "),
+        ({"simulate": {**SMALL, "coherance": 0.5}}, "simulate.coherance: unknown key (allowed: mode, size, seed, "),
         ({**SMALL, "coherence": -0.1}, "simulate.coherence: -0.1 is less than the minimum of 0"),  # bare keys
         ({"simulate": {**SMALL, "mogi": {"lon": 55.7, "lat": -121.2, "depth_m": 2500, "dvolume_m3": 1e6}}},
          "simulate.mogi.lat: -121.2 is less than the minimum of -90"),

@@ -113,7 +113,9 @@ def test_tiffcheck_finds_truncation_and_passes_complete_files(tmp_path, cut):
 
 
 def test_burst_products_are_refused_by_the_stripmap_chain(tmp_path):
-    with pytest.raises(UnsupportedProductError, match=r"IW product \(TOPS bursts: IW TOPS is not supported yet\); "
+    # a StripMap step called on an IW SAFE itself (dinsar run merges the bursts first: steps.tops.merge)
+    with pytest.raises(UnsupportedProductError, match=r"IW product \(TOPS bursts: merge its bursts first, "
+                                                      r"dinsar.steps.tops.merge; dinsar run does\); "
                                                       r"this chain processes SM only"):
         open_chain_product(ROME_SAFE, "VV")
     with pytest.raises(DinsarError, match="IW product"):

@@ -33,3 +33,15 @@ def test_a_site_config_becomes_its_sections(tmp_path):
     s = Settings.from_config(dconfig.load(cfg))
     assert s.coregistration.window == 32 and s.coregistration.step == Settings.defaults().coregistration.step
     assert s.multilook.looks == (2, 4)
+
+
+def test_the_mintpy_reference_point(tmp_path):
+    from dinsar.errors import ConfigError
+
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("site: x\nsimulate: {size: [128, 128]}\nmintpy: {reference: {lon: 55.7188, lat: -21.2526}}\n")
+    assert Settings.from_config(dconfig.load(cfg)).mintpy.reference == {"lon": 55.7188, "lat": -21.2526}
+    assert Settings.defaults().mintpy.reference is None  # the schema's: the most coherent area
+    cfg.write_text("site: x\nsimulate: {size: [128, 128]}\nmintpy: {reference: {lon: 55.7}}\n")
+    with pytest.raises(ConfigError, match="mintpy.reference"):
+        dconfig.load(cfg)

@@ -110,9 +110,13 @@ def fetch_dem(bounds: tuple[float, float, float, float], dst: str | os.PathLike,
 def fetch_dem_for_product(product_safe, dst, cache=None, url: str | None = None,
                           polarisation: str | None = None) -> Path:
     """GLO-30 over the footprint of a product's geolocation grid (polarisation None: the config's default)."""
-    from dinsar.sensors import sentinel1
+    from dinsar.sensors import merged, sentinel1
     from dinsar.settings import defaults
 
-    g = sentinel1.open_product(product_safe, polarisation=polarisation or defaults().polarisation).footprint
+    pol = polarisation or defaults().polarisation
+    if merged.sidecar_of(product_safe):  # an IW date: the footprint of its bursts over the site
+        g = merged.open_merged(product_safe, pol).footprint
+    else:
+        g = sentinel1.open_product(product_safe, polarisation=pol).footprint
     bounds = (float(g.longitude.min()), float(g.latitude.min()), float(g.longitude.max()), float(g.latitude.max()))
     return fetch_dem(bounds, dst, cache=cache, url=url)

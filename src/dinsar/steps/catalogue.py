@@ -38,6 +38,20 @@ def _choose(products: list[Product], day: str, swath: str | None, key: str) -> P
     return sorted(found, key=lambda p: (not p.online, p.name))[0]
 
 
+def _one_track(products: list[Product]) -> list[Product]:
+    """The products of one relative orbit: the earliest one with two dates (a pair across tracks sees the
+    ground from two directions and cannot make an interferogram); all when the records name no orbit."""
+    tracks: dict[int, set[str]] = {}
+    for p in products:
+        if p.relative_orbit is not None:
+            tracks.setdefault(p.relative_orbit, set()).add((p.start or "")[:10])
+    paired = [t for t, d in tracks.items() if len(d) >= 2]
+    if not paired:
+        return products
+    first = min(paired, key=lambda t: sorted(tracks[t])[1])  # the track whose second date comes first
+    return [p for p in products if p.relative_orbit == first]
+
+
 def _session(search_cfg: dict):
     return http.session(max_retry_after_s=search_cfg.get("max_retry_after_s", http.MAX_RETRY_AFTER_S))
 
@@ -62,8 +76,11 @@ def search(search_cfg: dict, pair_cfg: dict | None, dst: str | Path, stack_cfg: 
         master = _choose(products, pair_cfg["master"], swath, "pair.master")
         slaves = [_choose(products, pair_cfg["slave"], swath, "pair.slave")]
     else:
+        usable = _one_track(usable)
+        days = sorted({(p.start or "")[:10] for p in usable})
         if len(days) < 2:
-            raise ConfigError(f"search: {len(usable)} products on {len(days)} date(s); a pair needs two")
+            raise ConfigError(f"search: {len(usable)} products on {len(days)} date(s) of one relative orbit; a pair "
+                              "needs two")
         master, *slaves = (_choose(usable, d, swath, "search") for d in days[:2])
     for p in (master, *slaves):  # the chosen names become the workflow's download and product paths
         safe_name(p.name)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numba
 
+from dinsar.errors import ProductError
 from dinsar.sensors.product import SarProduct
 
 
@@ -13,16 +14,30 @@ def set_threads(threads: int) -> None:
 
 
 # What the interferometric chain processes correctly; anything else is refused, not approximated.
-CHAIN_MODES = ("SM",)
+CHAIN_MODES = ("SM",)  # Sentinel-1 (IW through dinsar.steps.tops first)
+COSMO_CHAIN_MODES = ("StripMap",)  # COSMO-SkyMed: Spotlight's azimuth Doppler sweep needs a deramp not done yet
 
 
 def open_chain_product(path, polarisation: str | None, orbits=None) -> SarProduct:
-    """A product for the interferometric chain: a Sentinel-1 StripMap SLC, or one line refusing it.
-    polarisation None: the config's default (dinsar.settings: the schema owns it).
+    """A product for the interferometric chain: a Sentinel-1 StripMap SLC, a merged IW date (its
+    `.merged.json` sidecar) or a COSMO-SkyMed StripMap image (an `.h5` file: CSK or CSG), or one line
+    refusing it (an IW SAFE goes through dinsar.steps.tops first; a COSMO-SkyMed Spotlight image is
+    refused). polarisation None: the config's default (dinsar.settings: the schema owns it); for
+    COSMO-SkyMed, the file's only image. orbits: a folder of EOF files for Sentinel-1; COSMO-SkyMed
+    products carry their own orbit and take none.
 
     The steps use it through the SarProduct interface only (dinsar.sensors.product)."""
-    from dinsar.sensors import sentinel1
+    from dinsar.sensors import merged, sensor_of, sentinel1
     from dinsar.settings import defaults
 
+    if sensor_of(path) == "cosmo":
+        from dinsar.sensors import cosmo
+
+        if orbits:
+            raise ProductError(f"{path}: COSMO-SkyMed products carry their own orbit (the file's state vectors); "
+                               f"the orbit folder {orbits} does not apply")
+        return cosmo.open_product(path, polarisation=polarisation, modes=COSMO_CHAIN_MODES)
+    if merged.sidecar_of(path):  # an IW date debursted and merged (dinsar.steps.tops.merge)
+        return merged.open_merged(path, polarisation or defaults().polarisation)
     return sentinel1.open_product(path, polarisation=polarisation or defaults().polarisation, orbit=orbits,
                                   modes=CHAIN_MODES)

@@ -12,10 +12,14 @@ import rasterio
 from rasterio.windows import Window
 
 from dinsar.geometry.multilook import MultilookGrid
-from dinsar.io import atomic, raster
+from dinsar.io import atomic, describe, raster
 from dinsar.steps.common import open_chain_product, set_threads
 
 GEOCODE_BLOCK_LINES = 256  # output rows per block; each reads only the radar window its nodes fall in
+LOS_BANDS = (("LOS displacement toward the satellite (m)", "m"),)
+ENU_BANDS = tuple((f"LOS unit vector ground->satellite, {name}", "1") for name in ("east", "north", "up"))
+COHERENCE_BANDS = (("coherence", "1"),)
+PHASE_BANDS = (("filtered wrapped phase (rad)", "rad"),)
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +32,8 @@ def geocode(master_safe, dem, unwrapped_tif, ifg_tif, dst_los, dst_enu, dst_cohe
     Cloud-Optimised GeoTIFFs.  d = -λ φ_unw / (4π). The wrapped phase is interpolated as a complex
     number (its real and imaginary parts), never across a 2π jump. The radar rasters' multilook grid
     is the interferogram's (its tags); the output grid and the radar window of each block of output
-    rows come from dinsar.interferometry.geocode."""
+    rows come from dinsar.interferometry.geocode. Every output names each band and its unit and carries
+    the pair's tags, the looks and the config that made it (dinsar.io.describe)."""
     from rasterio.shutil import copy as rio_copy
 
     from dinsar.geometry.dem import scene_dem
@@ -62,6 +67,11 @@ def geocode(master_safe, dem, unwrapped_tif, ifg_tif, dst_los, dst_enu, dst_cohe
     prof = dict(driver="GTiff", height=ny, width=nx, dtype="float32", crs="EPSG:4326", transform=geo.transform,
                 tiled=True, blockxsize=256, blockysize=256, nodata=np.nan)
     work = [p.with_name(f".{p.stem}.work{os.getpid()}.tif") for p in outs]  # unique to this job
+    with rasterio.open(ifg_tif) as ifg, rasterio.open(unwrapped_tif) as unwrapped:
+        # the pair, its looks and the config of the steps before, passed on (the interferogram's pair
+        # tags first: an unwrapped.tif of an earlier version has none)
+        tags = {**describe.carried(ifg.tags(), geocoded=True), **describe.carried(unwrapped.tags(), geocoded=True)}
+    tags.update(describe.config_tags({"geocode": {"posting_deg": posting_deg}, "dem_vertical": dem_vertical}, tags))
     try:
         with contextlib.ExitStack() as stack:
             # every work raster closed (flushed) even when a block fails: no dataset left open
@@ -89,26 +99,20 @@ def geocode(master_safe, dem, unwrapped_tif, ifg_tif, dst_los, dst_enu, dst_cohe
                 if phase_writer is not None:
                     phase_writer.write(np.arctan2(vals[3], vals[2]).astype(np.float32), 1, window=win)
             if phase_writer is not None:
-                phase_writer.set_band_description(1, "filtered wrapped phase (rad)")
-            wl.set_band_description(1, "LOS displacement toward the satellite (m)")
-            for k, name in enumerate(("east", "north", "up"), start=1):
-                we.set_band_description(k, f"LOS unit vector ground->satellite, {name}")
-            wc.set_band_description(1, "coherence")
-        with rasterio.open(ifg_tif) as src:
-            tags = {k: v for k, v in src.tags().items() if k in ("MASTER", "SLAVE", "MASTER_TIME", "SLAVE_TIME",
-                                                                 "WAVELENGTH_M", "LOS_SIGN")}
+                describe.describe(phase_writer, "filtered phase (geocoded)", PHASE_BANDS, tags)
+            describe.describe(wl, "LOS displacement", LOS_BANDS, tags)
+            describe.describe(we, "LOS unit vector", ENU_BANDS, tags)
+            describe.describe(wc, "coherence (geocoded)", COHERENCE_BANDS, tags)
         with atomic.outputs(*outs) as tmps:
             for src, tmp in zip(work, tmps, strict=True):
-                with rasterio.open(src, "r+") as w:
-                    w.update_tags(**tags)
                 rio_copy(src, tmp, driver="COG", compress="DEFLATE", predictor=3)
     finally:
         for p in work:
             p.unlink(missing_ok=True)
     if dst_los_png:
-        from dinsar.io import png
+        from dinsar.io import plots
 
-        png.write_diverging_png(dst_los_png, outs[0])
+        plots.save(plots.los_figure(outs[0]), dst_los_png)
     log.info("geocoded %s: %dx%d at %.6f°", product.name, ny, nx, geo.posting_deg)
     return outs
 

@@ -16,16 +16,27 @@ from dinsar.geometry.multilook import MultilookGrid
 from dinsar.geometry.radar import C
 from dinsar.interferometry import offsets
 from dinsar.interferometry.grid import CoregistrationError, Residual, fit_residual, geometric_offsets
-from dinsar.io import atomic, raster
+from dinsar.io import atomic, describe, raster
 from dinsar.io.raster import read_xyz
 from dinsar.kernels.interferogram import framed, interfere_multilook
 from dinsar.kernels.resample import HALF, resample
+from dinsar.layout import acquisition_start
+from dinsar.sensors import SENSORS, sensor_of
 from dinsar.settings import Coregistration, defaults
 from dinsar.steps.common import open_chain_product, set_threads
 
 log = logging.getLogger(__name__)
 
 BLOCK_LINES = 256
+INTERFEROGRAM_BANDS = (("amplitude", "1"), ("phase (rad)", "rad"), ("coherence", "1"), ("isData", "1"))
+
+
+def _when(name: str) -> str:
+    """YYYYMMDDTHHMMSS of a product from its name (any sensor's), else the name."""
+    try:
+        return "T".join(acquisition_start(name))
+    except ValueError:
+        return name
 
 
 def open_pair(master_safe, slave_safe, polarisation: str, orbits=None):
@@ -33,6 +44,10 @@ def open_pair(master_safe, slave_safe, polarisation: str, orbits=None):
 
     orbits: a folder of EOF files (each product takes the one covering it), or None.
     """
+    a, b = sensor_of(master_safe), sensor_of(slave_safe)
+    if a != b:
+        raise DinsarError(f"{slave_safe}: a {SENSORS[b]} slave with a {SENSORS[a]} master; an interferogram "
+                          "is made of one sensor's pair (mixed sensors are not supported)")
     m = open_chain_product(master_safe, polarisation, orbits)
     s = open_chain_product(slave_safe, polarisation, orbits)
     for what in ("mode", "swath", "polarisation"):
@@ -106,7 +121,7 @@ def deformation_grid(master_safe, slave_safe, xyz_tif, dst_grid, dst_json, polar
             from dinsar.io import plots
 
             plots.offsets_png(tp[0], node_l, node_c, pred_l + fit_l, pred_c + fit_c, res_l - fit_l, res_c - fit_c,
-                              kept, f"{s.name[17:32]} -> {m.name[17:32]}: {int(kept.sum())}/{int(inside.sum())} "
+                              kept, f"{_when(s.name)} -> {_when(m.name)}: {int(kept.sum())}/{int(inside.sum())} "
                               f"windows kept, residual rms {rms:.4f} px")
     log.info("grid %s -> %s: %d/%d windows kept, residual rms %.4f px", s.name, m.name, kept.sum(),
              inside.sum(), rms)
@@ -214,17 +229,16 @@ def interferogram(master_safe, slave_safe, slave_coreg, height_tif, dst, looks=N
                              first, n, width, (lines, cols)) for src in (mr, sr))
             bands = interfere_multilook(mb, sb, flat, naz, nrg)
             w.write(bands, window=Window(0, first // naz, out_c, n // naz))
-        for k, name in enumerate(("amplitude", "phase (rad)", "coherence", "isData"), start=1):
-            w.set_band_description(k, name)
-        w.update_tags(**pair_tags(ref or m, s))
-        w.update_tags(**MultilookGrid.of_product(m, (naz, nrg), (lines, cols)).tags())
+        describe.describe(w, "interferogram", INTERFEROGRAM_BANDS, pair_tags(ref or m, s),
+                          MultilookGrid.of_product(m, (naz, nrg), (lines, cols)).tags(),
+                          describe.config_tags({"multilook": {"looks": [naz, nrg]}}))
     if dst_png_phase or dst_png_coherence:
-        from dinsar.io import png
+        from dinsar.io import plots
 
         if dst_png_phase:
-            png.write_phase_png(dst_png_phase, dst)
+            plots.save(plots.interferogram_phase_figure(dst), dst_png_phase)
         if dst_png_coherence:
-            png.write_png(dst_png_coherence, png.to_uint8(png.read_decimated(str(dst), 2048, band=3), 0, 1))
+            plots.save(plots.coherence_figure(dst), dst_png_coherence)
     log.info("interferogram %s x %s: %dx%d looks -> %dx%d", (ref or m).name, s.name, naz, nrg, out_l, out_c)
     return Path(dst)
 
@@ -238,6 +252,8 @@ def pair_tags(master, slave) -> dict:
     return {"MASTER": master.name, "SLAVE": slave.name,
             "MASTER_TIME": str(master.start_time.astype("M8[ms]")),
             "SLAVE_TIME": str(slave.start_time.astype("M8[ms]")),
+            "MASTER_PLATFORM": master.mission, "SLAVE_PLATFORM": slave.mission,
+            "MODE": master.mode, "POLARISATION": master.polarisation,
             "WAVELENGTH_M": repr(master.radar_grid.wavelength_m),
-            "LOS_SIGN": "d = R(master) - R(slave): positive when the ground is nearer the satellite at the "
-                        "slave's date than at the master's"}
+            "LOS_SIGN": "positive toward the satellite: d = R(master) - R(slave) = -wavelength * phase / (4 pi), "
+                        "positive when the ground is nearer the satellite at the slave's date than at the master's"}

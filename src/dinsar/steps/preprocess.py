@@ -73,12 +73,13 @@ def unpack(src: str | Path, dst: str | Path, keep: list[str] | tuple[str, ...] =
         else:
             raise ProductError(f"{src}: no such SAFE directory or zip")
         with SafeContainer(root) as safe:
-            found = {m.polarisation for m in safe.measurements()}
+            images = sorted({(m.swath, m.polarisation) for m in safe.measurements()})
+        found = {pol for _, pol in images}
         if keep[0] not in found:
             raise ProductError(f"{src}: {keep[0]} measurement or annotation lost in extraction")
-        for pol in sorted(found):
+        for swath, pol in images:  # each image of each kept polarisation: IW has one per sub-swath
             try:
-                sentinel1.open_product(root, polarisation=pol).check()
+                sentinel1.open_product(root, polarisation=pol, swath=swath).check()
             except ProductError as e:  # name the user's product, not our temporary copy
                 raise ProductError(str(e).replace(str(root), str(src))) from None
         if dst.exists():
@@ -90,8 +91,52 @@ def unpack(src: str | Path, dst: str | Path, keep: list[str] | tuple[str, ...] =
     return dst
 
 
-def _open_slc(path: Path, polarisation: str, swath: str | None = None):
-    """(product or None, image shape) of a SAFE product or a plain SLC TIFF, its image data checked."""
+def stage_hdf5(src: str | Path, dst: str | Path, polarisation: str | None = None) -> Path:
+    """A COSMO-SkyMed HDF5 product (CSK or CSG) copied into the site's products/ as `dst`, once `src`
+    opens as an image the chain processes (StripMap; Spotlight is refused in one line) of
+    `polarisation` (None: the file's only image) and its image data reads (first and last lines).
+    `dst` appears complete or not at all.
+
+    A copy, not a link: Snakemake touches a finished job's outputs, and a hard link would change the
+    user's file (its modification time) through the shared inode; a symbolic link would leave the
+    chain's input to whatever the user's path later holds."""
+    from dinsar.sensors import cosmo
+    from dinsar.steps.common import COSMO_CHAIN_MODES
+
+    src, dst = Path(src), Path(dst)
+    try:
+        product = cosmo.open_product(src, polarisation=polarisation, modes=COSMO_CHAIN_MODES)
+    except ProductError as e:
+        if "image (offered" not in str(e):
+            raise
+        raise ProductError(f"{e}; `polarisation:` in the config names the image to process") from None
+    product.check()
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dst.with_name(f".{dst.name}.{os.getpid()}.part")
+    try:
+        shutil.copyfile(src, tmp)
+        os.replace(tmp, dst)
+    finally:
+        tmp.unlink(missing_ok=True)
+    log.info("staged %s -> %s (%s %s, %s, %dx%d)", src, dst, product.mission, product.mode,
+             product.polarisation, *product.shape)
+    return dst
+
+
+def _open_slc(path: Path, polarisation: str | None, swath: str | None = None):
+    """(product or None, image shape) of a SAFE product, a COSMO-SkyMed HDF5 file or a plain SLC TIFF,
+    its image data checked. polarisation None: the config's default (an HDF5 file's only image)."""
+    from dinsar.sensors import merged, sensor_of
+
+    if sensor_of(path) == "cosmo":  # any mode: a quicklook of a Spotlight image is fine
+        from dinsar.sensors import cosmo
+
+        product = cosmo.open_product(path, polarisation=polarisation)
+        return product, product.check()
+    polarisation = polarisation or defaults().polarisation
+    if merged.sidecar_of(path):  # an IW date debursted and merged (dinsar.steps.tops.merge)
+        product = merged.open_merged(path, polarisation)
+        return product, product.check()
     if path.is_dir() or path.suffix.lower() == ".zip":
         product = sentinel1.open_product(path, polarisation=polarisation, swath=swath)
         return product, product.check()
@@ -114,19 +159,19 @@ def quicklook(
     """Multilooked amplitude sqrt(mean |z|²) of an SLC as a tiled float32 GeoTIFF (+ PNG, + the
     multilooked grid's sensor model as JSON).
 
-    src: a SAFE product (dir or zip; `swath` names one of an IW product) or a single SLC TIFF
-    (QuickMlView.py).
+    src: a SAFE product (dir or zip; `swath` names one of an IW product), a COSMO-SkyMed HDF5 file
+    (polarisation None: its only image) or a single SLC TIFF (QuickMlView.py).
     Streams blocks of lines; memory does not grow with the scene.
     """
     src, dst_tif = Path(src), Path(dst_tif)
     d = defaults()  # what the caller left out: the config's `quicklook` section and polarisation
     naz, nrg = (int(v) for v in (looks or d.quicklook.looks))
-    polarisation = polarisation or d.polarisation
     png_max_size = png_max_size or d.quicklook.png_max_size
     if naz < 1 or nrg < 1:
         raise RasterError(f"looks must be >= 1, got {naz} {nrg}")
     set_threads(threads)
     product, (lines, samples) = _open_slc(src, polarisation, swath)
+    polarisation = product.polarisation if product is not None else (polarisation or d.polarisation)
     outs = [dst_tif] + [Path(p) for p in (dst_json, dst_png) if p]
     with (product.open() if product else raster.open_samples(src)) as reader, atomic.outputs(*outs) as tmps:
         height, width = lines // naz, samples // nrg
@@ -170,16 +215,38 @@ def quicklook(
 
 
 def simulate_pair(out: str | Path, simulate: dict, dem: str | Path | None = None, threads: int = 1) -> dict:
-    """The simulated pair (dinsar.simulate.pair) into `out`; returns the truth summary."""
+    """The simulated pair (dinsar.simulate.pair; `mode: IW`, dinsar.simulate.tops) into `out`; returns the
+    truth summary."""
+    from dinsar.errors import ConfigError
     from dinsar.simulate.pair import PairConfig, write_pair
 
+    if simulate.get("mode") == "IW":
+        if dem is not None:
+            raise ConfigError("simulate.mode IW: the IW simulator makes its own DEM; drop `dem:` from the config")
+        return simulate_iw_pair(out, simulate, threads)
     set_threads(threads)
     return write_pair(out, PairConfig.from_dict(simulate), dem_path=dem)
 
 
+def simulate_cosmo_pair(out: str | Path, simulate: dict, generation: int = 1, threads: int = 1) -> dict:
+    """A simulated COSMO-SkyMed StripMap pair (dinsar.simulate.cosmo_pair; generation 1: CSK, 2: CSG) of the
+    `simulate:` section's scene into `out` (master/*.h5, slave/*.h5, dem.tif, truth/); returns the truth
+    summary."""
+    from dinsar.errors import ConfigError
+    from dinsar.simulate.cosmo_pair import write_cosmo_pair
+    from dinsar.simulate.pair import PairConfig
+
+    cfg = PairConfig.from_dict(simulate)
+    if cfg.stack:
+        raise ConfigError("simulate.stack: the COSMO-SkyMed simulator makes a pair only")
+    set_threads(threads)
+    return write_cosmo_pair(out, cfg, generation)
+
+
 def simulate_iw_pair(out: str | Path, simulate: dict, threads: int = 1) -> dict:
-    """A simulated IW TOPS pair (dinsar.simulate.tops: one sub-swath, three bursts) of the `simulate:`
-    section's scene into `out`; returns the truth summary. The chain does not process IW yet."""
+    """A simulated IW TOPS pair (dinsar.simulate.tops: two sub-swaths IW1 and IW2, three bursts each,
+    size[1] samples per sub-swath; truth on one regular zero-Doppler grid) of the `simulate:` section's
+    scene into `out`; returns the truth summary. The chain does not process IW yet."""
     from dinsar.simulate.pair import PairConfig
     from dinsar.simulate.tops import IwPairConfig, write_iw_pair
 

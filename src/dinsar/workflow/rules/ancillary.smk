@@ -6,7 +6,7 @@ if INPUTS.fetch_dem:
 
     rule fetch_dem:
         input:
-            master=lambda w: L.product(inputs_before_baselines().master),
+            master=lambda w: INPUTS.chain_product(inputs_before_baselines().master),
         output:
             L.fetched_dem(),
         params:
@@ -15,8 +15,8 @@ if INPUTS.fetch_dem:
             pol=S.polarisation,
         threads: 1
         resources:
-            mem_mb=2000,
-            runtime=60,
+            mem_mb=RES.mem_mb("fetch_dem"),
+            runtime=RES.runtime("fetch_dem"),
             downloads=1,
         log:
             L.log("fetch_dem", "glo30"),
@@ -36,8 +36,8 @@ if INPUTS.fetch_orbits:
             url=S.fetch.orbit_url,
         threads: 1
         resources:
-            mem_mb=500,
-            runtime=30,
+            mem_mb=RES.mem_mb("fetch_orbit"),
+            runtime=RES.runtime("fetch_orbit"),
             downloads=1,
         log:
             L.log("fetch_orbit", "{product}"),

@@ -12,8 +12,8 @@ if INPUTS.searched:
             stack=config.get("stack"),
         threads: 1
         resources:
-            mem_mb=500,
-            runtime=10,
+            mem_mb=RES.mem_mb("search"),
+            runtime=RES.runtime("search"),
         log:
             L.log("search", "search"),
         benchmark:
@@ -30,8 +30,8 @@ if INPUTS.searched:
             search=config["search"],
         threads: 1
         resources:
-            mem_mb=500,
-            runtime=240,
+            mem_mb=RES.mem_mb("download"),
+            runtime=RES.runtime("download"),
             downloads=1,
         log:
             L.log("download", "{product}"),

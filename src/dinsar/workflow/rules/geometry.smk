@@ -7,7 +7,7 @@ GEO = L.geometry_dir()
 rule dem_projection:
     input:
         eofs=orbit_inputs,
-        safe=L.product(),
+        safe=INPUTS.chain_product(),
         dem=lambda w: INPUTS.dem,
     output:
         projection=f"{GEO}/dem_projection.tif",
@@ -21,8 +21,8 @@ rule dem_projection:
         geoid_dir=S.geoid_dir,
     threads: 2
     resources:
-        mem_mb=4000,
-        runtime=60,
+        mem_mb=RES.mem_mb("dem_projection", "safe"),
+        runtime=RES.runtime("dem_projection", "safe"),
     log:
         L.log("dem_projection", "{product}"),
     benchmark:
@@ -34,7 +34,7 @@ rule dem_projection:
 rule simulate_amplitude:
     input:
         eofs=orbit_inputs,
-        safe=L.product(),
+        safe=INPUTS.chain_product(),
         dem=lambda w: INPUTS.dem,
     output:
         amplitude=f"{GEO}/simulated_amplitude.tif",
@@ -50,8 +50,8 @@ rule simulate_amplitude:
         oversample=S.geometry.oversample,
     threads: 2
     resources:
-        mem_mb=4000,
-        runtime=60,
+        mem_mb=RES.mem_mb("simulate_amplitude", "safe"),
+        runtime=RES.runtime("simulate_amplitude", "safe"),
     log:
         L.log("simulate_amplitude", "{product}"),
     benchmark:
@@ -62,7 +62,7 @@ rule simulate_amplitude:
 
 rule doppler0:
     input:
-        safe=L.product(),
+        safe=INPUTS.chain_product(),
     output:
         f"{GEO}/doppler0.json",
     params:
@@ -70,8 +70,8 @@ rule doppler0:
         blocks=S.geometry.doppler_blocks,
     threads: 2
     resources:
-        mem_mb=2000,
-        runtime=30,
+        mem_mb=RES.mem_mb("doppler0", "safe"),
+        runtime=RES.runtime("doppler0", "safe"),
     log:
         L.log("doppler0", "{product}"),
     benchmark:

@@ -15,7 +15,7 @@ def _pair_products(pair):
 def _product(role):
     def lookup(w):
         master, slave = _pair_products(w.pair)
-        return L.product(master if role == "master" else slave)
+        return INPUTS.staged(master if role == "master" else slave)
 
     return lookup
 
@@ -25,7 +25,7 @@ def _geometry(name):
 
 
 def _stack_master(w):
-    return L.product(inputs_before_baselines().master)
+    return INPUTS.chain_product(inputs_before_baselines().master)
 
 
 def _ifg_inputs(w):
@@ -33,10 +33,11 @@ def _ifg_inputs(w):
     slave coregistered on the master grid (both pairs' products in the master's geometry)."""
     current = inputs_before_baselines()
     ref, sec = _pair_products(w.pair)
-    out = dict(master=L.product(current.master), slave=L.product(sec), coreg=current.coregistered(sec),
-               height=_geometry("height.tif")(w))
+    chain = INPUTS.chain_product
+    out = dict(master=chain(current.master), slave=chain(sec), coreg=current.coregistered(sec),
+               height=_geometry("height.tif")(w), samples=current.chain_samples(current.master))
     if ref != current.master:
-        out.update(reference=L.product(ref), reference_coreg=current.coregistered(ref))
+        out.update(reference=chain(ref), reference_coreg=current.coregistered(ref))
     return out
 
 
@@ -48,66 +49,72 @@ rule pair_info:
     localrule: True
     threads: 1
     resources:
-        mem_mb=200,
-        runtime=1,
+        mem_mb=RES.mem_mb("pair_info"),
+        runtime=RES.runtime("pair_info"),
     log:
         L.log("pair_info", "{pair}"),
     script:
         "../scripts/pair_info.py"
 
 
-rule deformation_grid:
-    input:
-        eofs=orbit_inputs,
-        master=_product("master"),
-        slave=_product("slave"),
-        xyz=_geometry("xyz.tif"),
-    output:
-        grid=f"{PAIR}/grid.tif",
-        stats=f"{PAIR}/grid.json",
-        png=report(
-            f"{PAIR}/offsets.png", caption="../report/offsets.rst", category="3. Coregistration",
-            subcategory="{pair}", labels={"figure": "offsets"}
-        ),
-    params:
-        pol=S.polarisation,
-        orbits=INPUTS.orbits,
-        opts=S.coregistration,
-    threads: 2
-    resources:
-        mem_mb=2000,
-        runtime=30,
-    log:
-        L.log("deformation_grid", "{pair}"),
-    benchmark:
-        L.benchmark("deformation_grid", "{pair}")
-    script:
-        "../scripts/deformation_grid.py"
+if INPUTS.iw:
+
+    include: "tops.smk"
+
+else:
+
+    rule deformation_grid:
+        input:
+            eofs=orbit_inputs,
+            master=_product("master"),
+            slave=_product("slave"),
+            xyz=_geometry("xyz.tif"),
+        output:
+            grid=f"{PAIR}/grid.tif",
+            stats=f"{PAIR}/grid.json",
+            png=report(
+                f"{PAIR}/offsets.png", caption="../report/offsets.rst", category="3. Coregistration",
+                subcategory="{pair}", labels={"figure": "offsets"}
+            ),
+        params:
+            pol=S.polarisation,
+            orbits=INPUTS.orbits,
+            opts=S.coregistration,
+        threads: 2
+        resources:
+            mem_mb=RES.mem_mb("deformation_grid", "master"),
+            runtime=RES.runtime("deformation_grid", "master"),
+        log:
+            L.log("deformation_grid", "{pair}"),
+        benchmark:
+            L.benchmark("deformation_grid", "{pair}")
+        script:
+            "../scripts/deformation_grid.py"
 
 
-rule coregister:
-    input:
-        eofs=orbit_inputs,
-        master=_product("master"),
-        slave=_product("slave"),
-        height=_geometry("height.tif"),
-        grid=f"{PAIR}/grid.json",
-        doppler=_geometry("doppler0.json"),
-    output:
-        f"{PAIR}/slave_coreg.tif",
-    params:
-        pol=S.polarisation,
-        orbits=INPUTS.orbits,
-    threads: 2
-    resources:
-        mem_mb=3000,
-        runtime=60,
-    log:
-        L.log("coregister", "{pair}"),
-    benchmark:
-        L.benchmark("coregister", "{pair}")
-    script:
-        "../scripts/coregister.py"
+    rule coregister:
+        input:
+            eofs=orbit_inputs,
+            master=_product("master"),
+            slave=_product("slave"),
+            height=_geometry("height.tif"),
+            grid=f"{PAIR}/grid.json",
+            doppler=_geometry("doppler0.json"),
+        output:
+            f"{PAIR}/slave_coreg.tif",
+        params:
+            pol=S.polarisation,
+            orbits=INPUTS.orbits,
+        threads: 2
+        resources:
+            mem_mb=RES.mem_mb("coregister", "master"),
+            runtime=RES.runtime("coregister", "master"),
+        log:
+            L.log("coregister", "{pair}"),
+        benchmark:
+            L.benchmark("coregister", "{pair}")
+        script:
+            "../scripts/coregister.py"
 
 
 rule interferogram:
@@ -130,8 +137,8 @@ rule interferogram:
         looks=S.multilook.looks,
     threads: 2
     resources:
-        mem_mb=3000,
-        runtime=60,
+        mem_mb=RES.mem_mb("interferogram", "master"),
+        runtime=RES.runtime("interferogram", "master"),
     log:
         L.log("interferogram", "{pair}"),
     benchmark:
@@ -159,8 +166,8 @@ rule unwrap:
         unwrap=S.unwrap,
     threads: 1
     resources:
-        mem_mb=4000,
-        runtime=120,
+        mem_mb=RES.mem_mb("unwrap", "ifg"),
+        runtime=RES.runtime("unwrap", "ifg"),
     log:
         L.log("unwrap", "{pair}"),
     benchmark:
@@ -194,8 +201,8 @@ rule geocode:
         geoid_dir=S.geoid_dir,
     threads: 2
     resources:
-        mem_mb=3000,
-        runtime=60,
+        mem_mb=RES.mem_mb("geocode", "unwrapped"),
+        runtime=RES.runtime("geocode", "unwrapped"),
     log:
         L.log("geocode", "{pair}"),
     benchmark:
@@ -204,7 +211,7 @@ rule geocode:
         "../scripts/geocode.py"
 
 
-if INPUTS.simulated:
+if INPUTS.truth:
 
     def _truth_dirs(w):
         ref, sec = _pair_products(w.pair)
@@ -214,15 +221,16 @@ if INPUTS.simulated:
         input:
             unwrapped=f"{PAIR}/unwrapped.tif",
             ifg=f"{PAIR}/interferogram_ml.tif",
-            truth=f"{L.input_pair()}/truth",
+            truth=INPUTS.truth,
+            radar_grid=_geometry("radar_grid.json"),
         output:
             f"{PAIR}/truth_comparison.json",
         params:
             truth_dirs=_truth_dirs,
         threads: 1
         resources:
-            mem_mb=2000,
-            runtime=10,
+            mem_mb=RES.mem_mb("compare_truth", "truth"),
+            runtime=RES.runtime("compare_truth", "truth"),
         log:
             L.log("compare_truth", "{pair}"),
         benchmark:

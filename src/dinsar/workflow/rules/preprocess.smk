@@ -1,5 +1,6 @@
-# Products in: a simulated pair or stack, or the local SAFE zips/dirs named in
-# `products`; out: unpacked SAFE directories with unwanted polarisations pruned.
+# Products in: a simulated pair or stack, or the local SAFE zips/dirs (or COSMO-SkyMed HDF5 files)
+# named in `products`; out: unpacked SAFE directories with unwanted polarisations pruned, or the HDF5
+# files checked and copied as products/<file stem>.h5.
 
 
 if INPUTS.simulated:
@@ -15,8 +16,8 @@ if INPUTS.simulated:
             dem=config.get("dem"),
         threads: 2
         resources:
-            mem_mb=3000,
-            runtime=60,
+            mem_mb=RES.mem_mb("simulate_pair"),
+            runtime=RES.runtime("simulate_pair"),
         log:
             L.log("simulate_pair", "pair"),
         benchmark:
@@ -34,11 +35,30 @@ rule unpack:
         keep=INPUTS.keep_polarisations,
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=30,
+        mem_mb=RES.mem_mb("unpack"),
+        runtime=RES.runtime("unpack"),
     log:
         L.log("unpack", "{product}"),
     benchmark:
         L.benchmark("unpack", "{product}")
     script:
         "../scripts/unpack.py"
+
+
+rule stage_hdf5:
+    input:
+        lambda w: inputs_before_baselines().source(w.product),
+    output:
+        L.hdf5_product(),
+    params:
+        pol=S.polarisation,
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=30,
+    log:
+        L.log("stage_hdf5", "{product}"),
+    benchmark:
+        L.benchmark("stage_hdf5", "{product}")
+    script:
+        "../scripts/stage_hdf5.py"

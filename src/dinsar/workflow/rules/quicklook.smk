@@ -3,7 +3,8 @@
 
 rule quicklook:
     input:
-        safe=L.product(),
+        safe=lambda w: inputs_before_baselines().quicklook_source(w.product),
+        samples=lambda w: inputs_before_baselines().chain_samples(w.product),
     output:
         tif=L.quicklook("tif"),
         json=L.quicklook("json"),
@@ -14,8 +15,8 @@ rule quicklook:
         png_max_size=S.quicklook.png_max_size,
     threads: 2
     resources:
-        mem_mb=2000,
-        runtime=20,
+        mem_mb=RES.mem_mb("quicklook", "safe"),
+        runtime=RES.runtime("quicklook", "safe"),
     log:
         L.log("quicklook", "{product}_{pol}"),
     benchmark:

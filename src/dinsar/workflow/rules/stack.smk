@@ -8,8 +8,8 @@ if INPUTS.stack:
     checkpoint baselines:
         input:
             eofs=orbit_inputs,
-            master=lambda w: L.product(inputs_before_baselines().master),
-            slaves=lambda w: [L.product(s) for s in inputs_before_baselines().slaves],
+            master=lambda w: INPUTS.chain_product(inputs_before_baselines().master),
+            slaves=lambda w: [INPUTS.chain_product(s) for s in inputs_before_baselines().slaves],
         output:
             json=L.stack("baselines.json"),
             png=report(L.stack("baselines.png"), caption="../report/baselines.rst",
@@ -20,8 +20,8 @@ if INPUTS.stack:
             small_baseline=INPUTS.small_baseline,
         threads: 1
         resources:
-            mem_mb=1000,
-            runtime=10,
+            mem_mb=RES.mem_mb("baselines"),
+            runtime=RES.runtime("baselines"),
         log:
             L.log("baselines", "baselines"),
         benchmark:
