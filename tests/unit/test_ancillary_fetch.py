@@ -18,6 +18,9 @@ from tests.conftest import AZORES_EOF
 PRODUCT = "S1A_IW_SLC__1SDV_20220918T074921_20220918T074946_045056_056232_0063"
 RESORB = AZORES_EOF.name
 POEORB = "S1A_OPER_AUX_POEORB_OPOD_20221008T081542_V20220917T225942_20220919T005942.EOF"
+EMPTY_LISTING = (b'<?xml version="1.0" encoding="UTF-8"?><ListBucketResult '
+                 b'xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>s1-orbits</Name>'
+                 b'<IsTruncated>false</IsTruncated></ListBucketResult>')
 
 
 @pytest.fixture(autouse=True)
@@ -30,6 +33,9 @@ def cdse(monkeypatch):
     with Server() as server:
         monkeypatch.setenv("DINSAR_CDSE_USERNAME", "me")
         monkeypatch.setenv("DINSAR_CDSE_PASSWORD", server.state.password)
+        # the no-account bucket, asked after CDSE when there are credentials: here it lists nothing
+        server.add_file("/s1-orbits/", EMPTY_LISTING)
+        monkeypatch.setenv("DINSAR_ORBIT_BUCKET_URL", f"{server.url}/s1-orbits")
         yield server, providers.Cdse(http.session(backoff=0.05), server.url, identity_url=server.url,
                                      download_url=server.url)
 
@@ -60,7 +66,8 @@ def test_restituted_when_no_precise(cdse, tmp_path):
     server.add_orbit(RESORB, AZORES_EOF.read_bytes(), zipped=False)
     path = fetch_orbit(PRODUCT, tmp_path, provider)
     assert path.name == RESORB
-    kinds = [k for r in server.state.requests for k in ("AUX_POEORB", "AUX_RESORB") if k in r[1]]
+    kinds = [k for r in server.state.requests for k in ("AUX_POEORB", "AUX_RESORB")
+             if k in r[1] and r[1].startswith("/odata/")]
     assert kinds == ["AUX_POEORB", "AUX_RESORB"]
 
 
@@ -68,7 +75,8 @@ def test_no_orbit_and_bad_orbit(cdse, tmp_path):
     server, provider = cdse
     late = PRODUCT.replace("20220918T0749", "20220918T0849")  # beyond the orbit's validity + 60 s
     server.add_orbit(RESORB, AZORES_EOF.read_bytes())
-    with pytest.raises(CatalogueError, match=r"^cdse: no S1A orbit file \(precise or restituted\) covers S1A_IW"):
+    with pytest.raises(CatalogueError, match=r"^no S1A orbit file \(precise or restituted\) covers S1A_IW.* "
+                                             r"on cdse or s1-orbits$"):
         fetch_orbit(late, tmp_path, provider)
     server.state.orbits.clear()
     server.add_orbit(POEORB, b"<html>maintenance</html>")
@@ -97,19 +105,29 @@ def _tile(lat, lon, n=180):
     return buf.getvalue()
 
 
+def _tile_lists(server, glo30):
+    """tileList.txt of both buckets: GLO-30 with `glo30`, GLO-90 with the same tiles (as the real lists)."""
+    server.add_file("/tileList.txt", "".join(f"{tile_name(*t)}\n" for t in glo30).encode())
+    server.add_file("/glo90/tileList.txt", "".join(f"{tile_name(*t, 'GLO-90')}\n" for t in glo30).encode())
+
+
 def test_glo30_mosaic_ocean_and_cache(tmp_path):
     assert tile_name(-22, 55) == "Copernicus_DSM_COG_10_S22_00_E055_00_DEM"
     assert tile_name(0, -1) == "Copernicus_DSM_COG_10_N00_00_W001_00_DEM"
     bounds = (55.9, -21.1, 56.1, -20.9)
     assert sorted(tiles_for(bounds)) == [(-22, 55), (-22, 56), (-21, 55), (-21, 56)]
+    land_tiles = [(-22, 55), (-21, 55), (-21, 56)]  # (-22, 56): open ocean, in neither tile list
     with Server() as server:
-        for lat, lon in [(-22, 55), (-21, 55), (-21, 56)]:  # (-22, 56): open ocean, no tile
+        for lat, lon in land_tiles:
             name = tile_name(lat, lon)
             server.add_file(f"/{name}/{name}.tif", _tile(lat, lon))
-        dst = fetch_dem(bounds, tmp_path / "dem.tif", cache=tmp_path / "cache", url=server.url, margin_deg=0.05)
+        _tile_lists(server, land_tiles)
+        dst = fetch_dem(bounds, tmp_path / "dem.tif", cache=tmp_path / "cache", url=server.url, margin_deg=0.05,
+                        glo90_url=f"{server.url}/glo90")
         n = len(server.state.requests)
-        fetch_dem(bounds, tmp_path / "again.tif", cache=tmp_path / "cache", url=server.url, margin_deg=0.05)
-        assert len(server.state.requests) == n == 4  # every tile asked once, the ocean one too
+        fetch_dem(bounds, tmp_path / "again.tif", cache=tmp_path / "cache", url=server.url, margin_deg=0.05,
+                  glo90_url=f"{server.url}/glo90")
+        assert len(server.state.requests) == n == 6  # every tile asked once, the ocean one too, and both lists
     with rasterio.open(dst) as src:
         h = src.read(1)
         assert src.crs.to_epsg() == 4326 and src.tags()["VERTICAL_DATUM"] == "EGM2008"
@@ -126,6 +144,8 @@ def test_glo30_mosaic_ocean_and_cache(tmp_path):
     ocean = (lon > 56.01) & (lat < -21.01)
     assert ocean.any() and np.all(h[ocean] == 0.0)
     with Server() as server:  # nothing but ocean: refused
+        _tile_lists(server, land_tiles)
         with pytest.raises(CatalogueError, match=r"^GLO-30: no land tile over lon"):
-            fetch_dem((10.1, 10.1, 10.2, 10.2), tmp_path / "sea.tif", cache=tmp_path / "c2", url=server.url)
+            fetch_dem((10.1, 10.1, 10.2, 10.2), tmp_path / "sea.tif", cache=tmp_path / "c2", url=server.url,
+                      glo90_url=f"{server.url}/glo90")
     assert not (tmp_path / "sea.tif").exists()

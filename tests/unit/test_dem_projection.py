@@ -36,7 +36,7 @@ def test_geoid_figure_of_the_data_readme(geoid):
     assert n[1] == pytest.approx(2.25, abs=0.01)  # geoid/PROVENANCE.txt, La Réunion
 
 
-def test_missing_geoid_grid_is_refused():
+def test_missing_geoid_grid_is_refused(tmp_path):
     """A fresh interpreter without the grid on PROJ's path: PROJ would silently give N = 0."""
     import os
     import subprocess
@@ -45,7 +45,8 @@ def test_missing_geoid_grid_is_refused():
     code = ("import numpy as np; from dinsar.geometry.dem import geoid_undulation; "
             "geoid_undulation(np.array([12.5]), np.array([42.0]))")
     env = {k: v for k, v in os.environ.items() if k not in ("PROJ_DATA", "PROJ_LIB")}
-    env["PROJ_NETWORK"] = "OFF"
+    env["PROJ_NETWORK"] = "OFF"  # and so no fetch into the cache either (an empty one here)
+    env["DINSAR_CACHE"] = str(tmp_path)
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert run.returncode != 0 and "EGM96 geoid grid not found by PROJ" in run.stderr
 

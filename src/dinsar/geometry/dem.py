@@ -86,17 +86,32 @@ def vertical_datum(crs: CRS, vertical: str | None, source: str) -> str:
     return "egm96"
 
 
-def geoid_undulation(lon: np.ndarray, lat: np.ndarray, model: str = "egm96") -> np.ndarray:
-    """N (m) such that ellipsoidal h = orthometric H + N; refuses PROJ's grid-less ballpark."""
+def _undulation(lon: np.ndarray, lat: np.ndarray, model: str) -> np.ndarray | None:
+    """N from PROJ, or None where PROJ fell back to its grid-less ballpark (N = 0)."""
     t = Transformer.from_crs(_GEOID_CRS[model], "EPSG:4979", always_xy=True)
-    lon, lat = np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
     _, _, n = t.transform(lon, lat, np.zeros_like(lon))
-    if "ballpark" in t.description.lower():
-        raise DemError(
-            f"{model.upper()} geoid grid not found by PROJ ({_GRID_FILES[model]}): heights would be "
-            "off by tens of metres; install proj-data, set `geoid_dir` in the config, or PROJ_NETWORK=ON"
-        )
-    return np.asarray(n, dtype=np.float64)
+    return None if "ballpark" in t.description.lower() else np.asarray(n, dtype=np.float64)
+
+
+def geoid_undulation(lon: np.ndarray, lat: np.ndarray, model: str = "egm96") -> np.ndarray:
+    """N (m) such that ellipsoidal h = orthometric H + N; a grid PROJ lacks is fetched once into the
+    cache (dinsar.catalogue.geoid), and PROJ's grid-less ballpark is refused."""
+    lon, lat = np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
+    n = _undulation(lon, lat, model)
+    if n is None:
+        from dinsar.catalogue.geoid import GeoidError, fetch_grid
+
+        missing = (f"{model.upper()} geoid grid not found by PROJ ({_GRID_FILES[model]}): heights would be "
+                   "off by tens of metres")
+        try:
+            grid = fetch_grid(model)
+        except GeoidError as e:
+            raise DemError(f"{missing}; {e}") from None
+        pyproj.datadir.append_data_dir(str(grid.parent))
+        n = _undulation(lon, lat, model)
+        if n is None:
+            raise DemError(f"{missing}; PROJ does not use {grid} (not a PROJ grid?): remove it to fetch it again")
+    return n
 
 
 def _describe_gap(need: tuple, have: tuple) -> str:
