@@ -208,6 +208,22 @@ def _write_merged(scene, meta: dict, dst) -> None:
             writes.submit(w.write, out, 1, window=Window(0, first, g.samples, n))
 
 
+class _Heights:
+    """The merged grid's DEM heights (m; NaN where the DEM was filled), read by window: a frame's whole
+    height raster is 3 GB."""
+
+    def __init__(self, ds):
+        self.ds, self.shape = ds, (ds.height, ds.width)
+        self.filled = int(ds.tags().get("FILLED_PIXELS", "0")) > 0
+
+    def window(self, r0: int, r1: int, c0: int, c1: int) -> np.ndarray:
+        w = Window(c0, r0, c1 - c0, r1 - r0)
+        h = self.ds.read(1, window=w).astype(np.float64)
+        if self.filled:
+            h[self.ds.read(2, window=w) == 1] = np.nan
+        return h
+
+
 class _LinesView:
     """The orbit and a zero-Doppler grid whose line 0 is one burst-stacked line of a sub-swath (what
     lookup.slave_offsets asks of a master)."""
@@ -239,7 +255,9 @@ def _overlap(cut, plan, placement, m_img: _Bursts, s_img: _Bursts, m_reader, s_r
     rows = np.clip(np.round(np.arange(a, b) + placement.line_offset).astype(int), 0, heights.shape[0] - 1)
     hcols = np.clip(np.round(np.arange(c0, c1) + placement.col_offset).astype(int), 0, heights.shape[1] - 1)
     full = np.full((n, c1), np.nan)
-    full[:, c0:] = heights[np.ix_(rows, hcols)]
+    r0, h0 = int(rows.min()), int(hcols.min())
+    block = heights.window(r0, int(rows.max()) + 1, h0, int(hcols.max()) + 1)
+    full[:, c0:] = block[np.ix_(rows - r0, hcols - h0)]
     looks = []
     cc = np.arange(c0, c1)
     for span in (before, after):
@@ -282,11 +300,8 @@ def coregister(master_safe, slave_safe, master_json, height_tif, dst_coreg, dst_
                           f"the site merge to {grid.lines}x{grid.samples}: a merged product of another selection")
     m_imgs = [_Bursts(s.product) for s in m_scene.swaths]
     s_imgs = [_Bursts(s_scene.swath(s.product.swath).product) for s in m_scene.swaths]
-    with rasterio.open(height_tif) as hr:
-        heights = hr.read(1)
-        if int(hr.tags().get("FILLED_PIXELS", "0")) > 0:
-            heights[hr.read(2) == 1] = np.nan
     with contextlib.ExitStack() as stack:
+        heights = _Heights(stack.enter_context(rasterio.open(height_tif)))
         m_readers = [stack.enter_context(i.product.open()) for i in m_imgs]
         s_readers = [stack.enter_context(i.product.open()) for i in s_imgs]
         found = _esd(opts, plans, grid, m_imgs, s_imgs, m_readers, s_readers, heights)
@@ -305,7 +320,7 @@ def coregister(master_safe, slave_safe, master_json, height_tif, dst_coreg, dst_
                             continue
                         c0, c1 = min(r.col0 for r in mine), max(r.col1 for r in mine)
                         h = np.full((n, c1), np.nan)  # the other sub-swaths' columns are not solved for
-                        h[:, c0:] = heights[first:first + n, c0:c1]
+                        h[:, c0:] = heights.window(first, first + n, c0, c1)
                         y_t, x = lookup.slave_offsets(merged, img.product, first, h, absolute=True)
                         for r in mine:
                             b = plans[k].spans[r.span].slave_index

@@ -49,6 +49,8 @@ rule simulate_amplitude:
         geoid_dir=S.geoid_dir,
         oversample=S.geometry.oversample,
     threads: 2
+    # nothing on the way to the LOS map reads it: it waits while a pair job is ready (a frame's takes 15 min)
+    priority: -1
     resources:
         mem_mb=RES.mem_mb("simulate_amplitude", "safe"),
         runtime=RES.runtime("simulate_amplitude", "safe"),
