@@ -1,6 +1,6 @@
 # What the chain needs besides the SLCs, fetched when the config asks (`fetch:`) and cached for
 # every site and run ($DINSAR_CACHE or ~/.cache/dinsar): the Copernicus GLO-30 DEM over the
-# master's footprint, and each product's precise (else restituted) orbit from CDSE.
+# master's footprint, and each product's precise (else restituted) orbit from the public s1-orbits bucket or CDSE.
 
 if INPUTS.fetch_dem:
 
