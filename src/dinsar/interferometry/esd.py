@@ -51,6 +51,7 @@ when it is too loose.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -175,27 +176,30 @@ class EsdResult:
         return {b: s / w for b, (s, w) in sorted(sums.items())}
 
 
-def esd_shift(overlaps: list[Overlap], *, max_prior_error_lines: float, looks: tuple[int, int] = (5, 20),
+def esd_shift(overlaps: Iterable[Overlap], *, max_prior_error_lines: float, looks: tuple[int, int] = (5, 20),
               outlier_sigma: float = 3.0) -> EsdResult:
     """The residual azimuth misregistration (lines) of a coregistered TOPS pair from its burst overlaps.
 
-    max_prior_error_lines: how far off the coregistration refined here may be (lines); refused when it
-    reaches the ESD ambiguity 1 / (2 |Δf_ovl| Δt). looks: (azimuth, range) cell of the multilook (and of
-    the coherence estimate when an overlap has none). outlier_sigma: rejection distance in robust
-    scales. See the module docstring for the formulas.
+    overlaps: any iterable, consumed one overlap at a time (a generator keeps memory to one overlap:
+    a frame's 24 overlaps hold ~3 GB of samples). max_prior_error_lines: how far off the coregistration
+    refined here may be (lines); refused when it reaches the ESD ambiguity 1 / (2 |Δf_ovl| Δt). looks:
+    (azimuth, range) cell of the multilook (and of the coherence estimate when an overlap has none).
+    outlier_sigma: rejection distance in robust scales. See the module docstring for the formulas.
     """
-    if not overlaps:
-        raise ValueError("ESD needs at least one burst overlap")
     if len(looks) != 2 or min(looks) < 1:
         raise ValueError(f"ESD looks must be two integers >= 1, got {looks}")
-    limit = min(o.ambiguity_lines for o in overlaps)
+    estimates, worst = [], None
+    for o in overlaps:
+        estimates.append(_overlap_shift(o, looks))
+        if worst is None or o.ambiguity_lines < worst[0]:
+            worst = (o.ambiguity_lines, float(np.abs(o.doppler_difference_hz).max()), o.azimuth_interval_s * 1e3)
+    if not estimates:
+        raise ValueError("ESD needs at least one burst overlap")
+    limit, df_max, dt_ms = worst
     if not max_prior_error_lines < limit:
-        worst = min(overlaps, key=lambda o: o.ambiguity_lines)
-        df_max, dt_ms = float(np.abs(worst.doppler_difference_hz).max()), worst.azimuth_interval_s * 1e3
         raise EsdError(f"ESD is unambiguous only for |Δy| < {limit:.4f} lines (1/(2·|Δf_ovl|·Δt), |Δf_ovl| up to "
                        f"{df_max:.0f} Hz, Δt {dt_ms:.3f} ms) but the coregistration may be off by "
                        f"{max_prior_error_lines:g} lines: refine the azimuth offsets (cross-correlation) first")
-    estimates = [_overlap_shift(o, looks) for o in overlaps]
     est = np.array([e.shift_lines for e in estimates])
     std = np.array([e.std_lines for e in estimates])
     keep = np.isfinite(est) & np.isfinite(std) & (std > 0)
@@ -220,7 +224,8 @@ def esd_shift(overlaps: list[Overlap], *, max_prior_error_lines: float, looks: t
         log.warning("ESD shift %.4f lines is over half the ambiguity limit %.4f: apply it and run ESD again",
                     shift, limit)
     pixels = sum(p.pixels for p in per if not p.rejected)
-    log.info("ESD: %.5f ± %.5f lines from %d of %d overlaps (%d pixels)", shift, std_shift, n, len(overlaps), pixels)
+    log.info("ESD: %.5f ± %.5f lines from %d of %d overlaps (%d pixels)", shift, std_shift, n, len(estimates),
+             pixels)
     return EsdResult(shift, std_shift, pixels, per)
 
 

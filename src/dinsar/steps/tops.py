@@ -343,20 +343,32 @@ def _esd(opts: Tops, plans, grid, m_imgs, s_imgs, m_readers, s_readers, heights)
     if opts.esd == "off":
         return None
     total, passes, result = 0.0, [], None
-    for it in range(ESD_ITERATIONS):
-        overlaps = []
+    given = [0]
+
+    def overlaps(prior: float):
+        # one at a time: esd_shift keeps each overlap's estimate only (a frame's overlaps hold ~3 GB)
+        given[0] = 0
         for k, plan in enumerate(plans):
             for cut in plan.cuts:
                 o = _overlap(cut, plan, grid.placements[k], m_imgs[k], s_imgs[k], m_readers[k], s_readers[k],
-                             heights, prior=total)
+                             heights, prior=prior)
                 if o is not None:
-                    overlaps.append(o)
-        if not overlaps:
-            raise DinsarError(f"{m_imgs[0].product.name}: ESD needs a burst overlap that both dates see; the pair "
-                              "has none over the site (one burst per sub-swath?): widen the box or set tops.esd: off")
+                    given[0] += 1
+                    yield o
+
+    if not any(c.overlap[1] > c.overlap[0] for plan in plans for c in plan.cuts):
+        raise DinsarError(f"{m_imgs[0].product.name}: ESD needs a burst overlap that both dates see; the pair "
+                          "has none over the site (one burst per sub-swath?): widen the box or set tops.esd: off")
+    for it in range(ESD_ITERATIONS):
         # after a first pass the coregistration is known to its standard error, far inside the ambiguity
         prior = opts.max_prior_error_lines if it == 0 else max(10 * result.std_lines, 1e-3)
-        result = esd_shift(overlaps, max_prior_error_lines=prior, looks=tuple(opts.esd_looks))
+        try:
+            result = esd_shift(overlaps(total), max_prior_error_lines=prior, looks=tuple(opts.esd_looks))
+        except ValueError:
+            if given[0]:
+                raise
+            raise DinsarError(f"{m_imgs[0].product.name}: ESD needs a burst overlap that both dates see; the pair "
+                              "has none with valid samples on both: widen the box or set tops.esd: off") from None
         passes.append(result.shift_lines)
         total += result.shift_lines
     per = tuple(dataclasses.replace(o, shift_lines=o.shift_lines + total - result.shift_lines)
