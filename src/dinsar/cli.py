@@ -125,11 +125,16 @@ def _cmd_config(args: argparse.Namespace, extra: list[str]) -> int:
 
     from dinsar import config as dconfig
 
-    if args.template == bool(args.file):
-        raise DinsarError("config: give either --template or a CONFIG file to check")
+    if args.template + args.readme + bool(args.file) != 1:
+        raise DinsarError("config: give one of --template, --readme or a CONFIG file to check")
+    if args.site and not args.template:
+        raise DinsarError("--site: only with --template")
+    if args.readme:
+        from dinsar.config_readme import readme
+
+        print(readme(), end="")
+        return 0
     if args.file:
-        if args.site:
-            raise DinsarError("--site: only with --template")
         print(yaml.safe_dump(dconfig.load(args.file), sort_keys=False, default_flow_style=None), end="")
         return 0
     from dinsar.config_template import template
@@ -375,12 +380,15 @@ def build_parser() -> argparse.ArgumentParser:
         "config", help="print a commented config template (--template), or check a config",
         description="--template: a site config with every key of the schema, its default and its description\n"
                     "as comments; as printed it processes a simulated pair (edit `simulate:` into `products:`\n"
-                    "for your own). CONFIG: check it, and print it with the defaults filled in.",
+                    "for your own). --readme: config/README.md, the keys as tables. CONFIG: check it, and print\n"
+                    "it with the defaults filled in.",
         epilog="example: dinsar config --template --site etna > etna.yaml && dinsar run etna.yaml -n",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     conf.add_argument("file", nargs="?", metavar="CONFIG", help="a site config to check")
     conf.add_argument("--template", action="store_true", help="print the commented template")
     conf.add_argument("--site", default=None, help="the template's site name (default my_site)")
+    conf.add_argument("--readme", action="store_true",
+                      help="print config/README.md: every key, what it accepts, its default and its description")
     conf.set_defaults(func=_cmd_config)
     return parser
 

@@ -6,7 +6,8 @@ a lock file keeps two runs from writing the same product; a complete file is ski
 What is served must look like a zip from its first bytes on (an error page answered with
 status 200 is refused before anything is written), and a .part is resumed only if it starts
 like one. Status retries (429/5xx with Retry-After, connection errors) are urllib3's; a body
-cut halfway is resumed here, a bounded number of times.
+cut halfway is resumed here, a bounded number of times. Progress: a tqdm bar on a terminal, else
+(inside a Snakemake rule, whose log is a file) an INFO line every ~10 %.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import fcntl
 import hashlib
 import logging
 import os
+import sys
 import time
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
@@ -36,6 +38,8 @@ ZIP_MAGIC = b"PK\x03\x04"  # a zip's first local file header
 NOT_A_PRODUCT = ("text/", "application/json", "application/xml", "application/xhtml")
 # an unzipped orbit file is XML itself (text/xml or application/xml): only pages are refused then
 NOT_A_FILE = ("text/html", "application/json", "application/xhtml")
+PROGRESS_MIN_BYTES = 10_000_000  # smaller files (orbits) get no progress lines
+UNSIZED_STEP = 500_000_000  # without a catalogue size: a line every this many bytes
 
 
 class DownloadError(DinsarError):
@@ -95,6 +99,56 @@ def _refuse_content(product: Product, provider: Provider, r, head: bytes | None,
                             f"{r.status_code}{start}), not the product zip; nothing written")
 
 
+def _terminal() -> bool:
+    return sys.stderr.isatty()
+
+
+def _bytes(n: float) -> str:
+    for unit in ("B", "kB", "MB", "GB"):
+        if n < 1000:
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n:.1f} TB"
+
+
+class _Progress:
+    """Where one download stands. A bar (tqdm) redraws itself with carriage returns, which a rule's
+    log file keeps as one endless line: off a terminal, or with `bar` False, an INFO line every
+    ~10 % instead (`<file>: 40 % of 4.1 GB`), each decile once even across resumes."""
+
+    def __init__(self, name: str, total: int | None, bar: bool):
+        self.name, self.total, self.done, self.logged = name, total, 0, 0
+        self.bar = tqdm(total=total, unit="B", unit_scale=True, desc=name[:40], leave=False) if bar else None
+        self.lines = not bar and (not total or total >= PROGRESS_MIN_BYTES)
+
+    def start(self, have: int) -> None:
+        """A new attempt, from byte `have` on."""
+        self.done = 0
+        if self.bar is not None:
+            self.bar.reset(total=self.total)
+        self.update(have)
+
+    def update(self, n: int) -> None:
+        self.done += n
+        if self.bar is not None:
+            self.bar.update(n)
+        if not self.lines or not n:
+            return
+        if self.total:
+            step = min(10, self.done * 10 // self.total)
+            if step > self.logged:
+                log.info("%s: %d %% of %s", self.name, step * 10, _bytes(self.total))
+        else:
+            step = self.done // UNSIZED_STEP
+            if step > self.logged:
+                log.info("%s: %s so far", self.name, _bytes(self.done))
+        self.logged = max(self.logged, step)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
 class _Lock:
     def __init__(self, path: Path):
         self.path = path
@@ -119,7 +173,8 @@ def download(provider: Provider, product: Product, dest: str | Path, resumes: in
              staging_wait_s: float = providers.STAGING_WAIT_S, expect_zip: bool = True) -> Path:
     """Download one product into `dest`; returns the final path (skipped when already complete).
     A tape product is waited for `staging_wait_s` at most; `expect_zip` False for a file that may come
-    unzipped (orbit files)."""
+    unzipped (orbit files). `progress`: a bar when stderr is a terminal; without one (or with
+    `progress` False) progress is logged (INFO) every ~10 % for files of 10 MB or more."""
     dest = Path(dest)
     final = dest / product.filename  # refuses a name that is not a plain file name
     if final.resolve().parent != dest.resolve():
@@ -134,8 +189,7 @@ def download(provider: Provider, product: Product, dest: str | Path, resumes: in
         product = provider.ensure_online(product, poll_s=poll_s, max_polls=max_polls,
                                          staging_wait_s=staging_wait_s)
         part = final.with_name(final.name + ".part")
-        bar = tqdm(total=product.size, unit="B", unit_scale=True, desc=product.name[:40], disable=not progress,
-                   leave=False)
+        bar = _Progress(product.filename, product.size, bar=progress and _terminal())
         try:
             for attempt in range(resumes + 1):
                 have = part.stat().st_size if part.exists() else 0
@@ -166,8 +220,7 @@ def download(provider: Provider, product: Product, dest: str | Path, resumes: in
                                 if len(head) >= len(ZIP_MAGIC):
                                     break
                         _refuse_content(product, provider, r, head if mode == "wb" and expect_zip else None, expect_zip)
-                        bar.reset(total=product.size)
-                        bar.update(have if mode == "ab" else 0)
+                        bar.start(have if mode == "ab" else 0)
                         with open(part, mode) as f:
                             f.write(head)
                             bar.update(len(head))
@@ -203,7 +256,7 @@ def download_all(provider: Provider, products: list[Product], dest: str | Path, 
                  progress: bool = True, **kw) -> list[Path]:
     """Bounded parallel downloads with an overall progress bar; the first failure is raised."""
     with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool, \
-            tqdm(total=len(products), desc="products", disable=not progress) as overall:
+            tqdm(total=len(products), desc="products", disable=not (progress and _terminal())) as overall:
         futures = [pool.submit(download, provider, p, dest, progress=progress, **kw) for p in products]
         paths = []
         for f in futures:

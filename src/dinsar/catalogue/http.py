@@ -1,13 +1,16 @@
 """One requests session per provider: retries with exponential backoff and jitter on 429/5xx and
-connection errors, honouring Retry-After (urllib3's Retry) up to a cap, and timeouts on every call."""
+connection errors, honouring Retry-After (urllib3's Retry) up to a cap, and timeouts on every call.
+Each connection retry is logged as one short line, without the URL's query."""
 
 from __future__ import annotations
 
 import logging
+import re
 import time
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ProtocolError
 from urllib3.util.retry import Retry
 
 from dinsar.errors import DinsarError
@@ -51,6 +54,44 @@ class CappedRetry(Retry):
         return True
 
 
+class RetryLine(logging.Filter):
+    """urllib3 logs each connection retry as `Retrying (Retry(total=4, connect=None, read=None, ...))
+    after connection broken by 'NewConnectionError("<urllib3.connection.HTTPSConnection object at
+    0x7f..>: Failed to establish a new connection: ...")': /path?query` - hard to read in a rule's
+    log, and a query may carry a token. Rewritten in place to
+    `retrying host/path (retry 1/5): Connection refused`."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not (isinstance(record.msg, str) and record.msg.startswith("Retrying (")
+                and isinstance(record.args, tuple) and len(record.args) == 3):
+            return True
+        retries, err, url = record.args
+        host = (getattr(record, "__urllib3-retry-warning", None) or {}).get("host", "")
+        done = len(getattr(retries, "history", ()) or ())
+        left = getattr(retries, "total", None)
+        of = f"/{done + left}" if isinstance(left, int) and not isinstance(left, bool) else ""
+        record.msg = "retrying %s%s (retry %d%s): %s"
+        record.args = (host, str(url or "").split("?")[0], done, of, short_reason(err))
+        return True
+
+
+def short_reason(err: BaseException | object) -> str:
+    """`Connection refused`, `Connection aborted: Remote end closed connection without response`,
+    `Read timed out. (read timeout=60)`: the cause, without urllib3's object reprs and pool names."""
+    args = getattr(err, "args", ())
+    if isinstance(err, ProtocolError) and len(args) == 2 and isinstance(args[1], BaseException):
+        text = f"{str(args[0]).rstrip('.')}: {args[1]}"
+    else:
+        text = str(err)
+    text = re.sub(r"^(?:<[^>]*>|\w+\(host=[^)]*\)):\s*", "", text)
+    text = text.replace("Failed to establish a new connection: ", "")
+    text = re.sub(r"\?\S*", "", " ".join(text.split()))  # a URL's query (a token) never reaches the log
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+_RETRY_LINE = RetryLine()
+
+
 def session(retries: int = 5, backoff: float = 0.5, jitter: float = 0.25,
             max_retry_after_s: float = MAX_RETRY_AFTER_S) -> requests.Session:
     retry = CappedRetry(
@@ -59,6 +100,9 @@ def session(retries: int = 5, backoff: float = 0.5, jitter: float = 0.25,
         allowed_methods=frozenset({"GET", "HEAD", "POST"}), respect_retry_after_header=True,
         raise_on_status=False, max_retry_after_s=max_retry_after_s,
     )
+    pool_log = logging.getLogger("urllib3.connectionpool")
+    if _RETRY_LINE not in pool_log.filters:
+        pool_log.addFilter(_RETRY_LINE)
     s = requests.Session()
     adapter = HTTPAdapter(max_retries=retry, pool_maxsize=8)
     s.mount("http://", adapter)
