@@ -29,6 +29,7 @@ from dinsar.sensors.product import RangePolynomials, SarProduct
 from dinsar.sensors.sentinel1 import UnsupportedProductError
 from dinsar.simulate.cosmo_scene import AZIMUTH_BANDWIDTH_FRACTION, RANGE_BANDWIDTH_FRACTION, CosmoConfig
 from dinsar.simulate.cosmo_writer import write_product
+from tests.unit.simulator_imports import simulator_imports
 from tests.unit.test_product_protocol import _members_behave
 
 C = 299_792_458.0
@@ -475,29 +476,6 @@ def test_orbit_argument(products):
 def test_the_simulator_shares_no_code_with_the_chain():
     """The COSMO simulator, and every dinsar.simulate module it imports, imports nothing of the reader's
     side (sensors, geometry, steps, interferometry, kernels): the reader is checked against it."""
-    import ast
-
-    src = Path(cosmo.__file__).resolve().parents[1]
-    forbidden = ("dinsar.sensors", "dinsar.geometry", "dinsar.steps", "dinsar.interferometry", "dinsar.kernels")
-    todo, seen, bad = ["dinsar.simulate.cosmo_writer"], set(), []
-    while todo:
-        mod = todo.pop()
-        if mod in seen:
-            continue
-        seen.add(mod)
-        file = src.parent / mod.replace(".", "/")
-        file = file / "__init__.py" if file.is_dir() else file.with_suffix(".py")
-        for node in ast.walk(ast.parse(file.read_text())):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
-            if isinstance(node, ast.ImportFrom):  # `from pkg import module` names modules too
-                names = [node.module or ""] + [f"{node.module}.{a.name}" for a in node.names]
-            for name in names:
-                if name.startswith("dinsar.simulate") and not (src.parent / name.replace(".", "/")).exists() \
-                        and not (src.parent / (name.replace(".", "/") + ".py")).exists():
-                    continue  # `from module import function`
-                if name.startswith(forbidden):
-                    bad.append(f"{mod} imports {name}")
-                elif name.startswith("dinsar.simulate"):
-                    todo.append(name)
+    seen, bad = simulator_imports("dinsar.simulate.cosmo_writer")
     assert seen >= {"dinsar.simulate.cosmo_writer", "dinsar.simulate.cosmo_scene", "dinsar.simulate.geometry"}
     assert not bad, bad
