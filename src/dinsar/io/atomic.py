@@ -87,3 +87,11 @@ def _remove(path: Path) -> None:
         shutil.rmtree(path, ignore_errors=True)
     else:
         path.unlink(missing_ok=True)
+
+
+def replace_dir(src: str | Path, dst: str | Path) -> None:
+    """The finished folder `src` takes the place of `dst` (an older `dst` is removed first: a rename
+    cannot replace a non-empty folder)."""
+    if Path(dst).exists():
+        shutil.rmtree(dst)
+    os.replace(src, dst)

@@ -33,6 +33,7 @@ from types import SimpleNamespace
 import h5py
 import numpy as np
 
+from dinsar.io import atomic
 from dinsar.simulate.config import BANDWIDTH_AZ, BANDWIDTH_RG, PairConfig
 from dinsar.simulate.cosmo_scene import (
     MID_RANGE_M,
@@ -172,9 +173,7 @@ def write_cosmo_pair(out: str | Path, cfg: PairConfig | None = None, generation:
             **result["stats"][0],
         }
         (work / "truth" / "truth.json").write_text(json.dumps(summary, indent=1, default=float))
-        if (out / "truth").exists():
-            shutil.rmtree(out / "truth")
-        os.replace(work / "truth", out / "truth")
+        atomic.replace_dir(work / "truth", out / "truth")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     log.info("simulated COSMO-SkyMed pair %s / %s in %s", names["master"], names["slave"], out)

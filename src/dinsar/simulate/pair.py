@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from pathlib import Path
 
 import numpy as np
 
+from dinsar.io import atomic
 from dinsar.io.annotation import GeolocationGrid
 from dinsar.simulate import geometry as sg
 from dinsar.simulate.config import BANDWIDTH_AZ, BANDWIDTH_RG, RADAR_FREQUENCY_HZ, S4_TIMING, PairConfig
@@ -151,9 +151,7 @@ def write_pair(out: str | Path, cfg: PairConfig, dem_path: str | Path | None = N
                                  for s in summaries},
                        "coherence_between_slaves": summaries[0]["expected_coherence"] * cfg.coherence}
             (work / "truth" / "truth.json").write_text(json.dumps(summary, indent=1, default=float))
-        if (out / "truth").exists():
-            shutil.rmtree(out / "truth")
-        os.replace(work / "truth", out / "truth")
+        atomic.replace_dir(work / "truth", out / "truth")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     log.info("simulated %s and %d slave(s) in %s", master_name, len(slave_names), out)

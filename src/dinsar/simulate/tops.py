@@ -27,13 +27,13 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import shutil
 import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from dinsar.io import atomic
 from dinsar.simulate.naming import absolute_orbit, relative_orbit
 from dinsar.simulate.tops_annotation import nominal_anx_s, sensing_s, swath_image
 from dinsar.simulate.tops_bursts import burst_cuts
@@ -98,9 +98,7 @@ def write_iw_pair(out: str | Path, cfg: IwPairConfig | None = None) -> dict:
         write_truth(truth_dir, result["truth"], tags, swaths)
         info = summary(cfg, scene, result, swaths, cuts, images, products, tags)
         (truth_dir / "truth.json").write_text(json.dumps(info, indent=1, default=float))
-        if (out / "truth").exists():
-            shutil.rmtree(out / "truth")
-        os.replace(truth_dir, out / "truth")
+        atomic.replace_dir(truth_dir, out / "truth")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     log.info("simulated IW pair %s / %s in %s", products["master"].name, products["slave"].name, out)
