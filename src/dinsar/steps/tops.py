@@ -356,9 +356,12 @@ def _esd(opts: Tops, plans, grid, m_imgs, s_imgs, m_readers, s_readers, heights)
                     given[0] += 1
                     yield o
 
+    def no_overlap(why: str) -> DinsarError:
+        return DinsarError(f"{m_imgs[0].product.name}: ESD needs a burst overlap that both dates see; the pair "
+                           f"has none {why}: widen the box or set tops.esd: off")
+
     if not any(c.overlap[1] > c.overlap[0] for plan in plans for c in plan.cuts):
-        raise DinsarError(f"{m_imgs[0].product.name}: ESD needs a burst overlap that both dates see; the pair "
-                          "has none over the site (one burst per sub-swath?): widen the box or set tops.esd: off")
+        raise no_overlap("over the site (one burst per sub-swath?)")
     for it in range(ESD_ITERATIONS):
         # after a first pass the coregistration is known to its standard error, far inside the ambiguity
         prior = opts.max_prior_error_lines if it == 0 else max(10 * result.std_lines, 1e-3)
@@ -367,8 +370,7 @@ def _esd(opts: Tops, plans, grid, m_imgs, s_imgs, m_readers, s_readers, heights)
         except ValueError:
             if given[0]:
                 raise
-            raise DinsarError(f"{m_imgs[0].product.name}: ESD needs a burst overlap that both dates see; the pair "
-                              "has none with valid samples on both: widen the box or set tops.esd: off") from None
+            raise no_overlap("with valid samples on both") from None
         passes.append(result.shift_lines)
         total += result.shift_lines
     per = tuple(dataclasses.replace(o, shift_lines=o.shift_lines + total - result.shift_lines)
