@@ -139,7 +139,9 @@ def test_workflow_through_fake_pbs(tmp_path):
     (work / "site.yaml").write_text(yaml.safe_dump(cfg))
     run = subprocess.run(
         [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "--profile",
-         str(ROOT / "profiles" / "pbs"), "--configfile", "site.yaml", "--latency-wait", "5"],
+         str(ROOT / "profiles" / "pbs"), "--configfile", "site.yaml", "--latency-wait", "5",
+         # poll fast for a short test (the profile's 10 s between rounds suits a real queue)
+         "--seconds-between-status-checks", "1", "--max-status-checks-per-second", "10"],
         cwd=work, env=fake_pbs.env(bin_dir, state), capture_output=True, text=True, timeout=600,
     )
     assert run.returncode == 0, run.stderr[-3000:]
