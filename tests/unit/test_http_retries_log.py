@@ -84,3 +84,40 @@ def test_short_reason_drops_reprs_and_queries():
     assert http.short_reason(err) == "Connection aborted: [Errno 104] Connection reset by peer"
     assert http.short_reason(ValueError(f"bad https://h/p?{SECRET} here")) == "bad https://h/p here"
     assert len(http.short_reason(ValueError("x" * 500))) == 120
+
+
+@pytest.fixture
+def flaky():
+    """A server answering 503 twice, then 200 (urllib3 logs such status retries at debug level only)."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    calls = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            calls.append(self.path)
+            self.send_response(503 if len(calls) <= 2 else 200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args):
+            pass
+
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    yield srv.server_address[1], calls
+    srv.shutdown()
+    srv.server_close()
+
+
+def test_server_error_one_line_per_retry(caplog, flaky):
+    port, calls = flaky
+    s = http.session(retries=3, backoff=0, jitter=0)
+    with caplog.at_level(logging.WARNING):
+        r = s.get(f"http://127.0.0.1:{port}/odata/Products?{SECRET}", timeout=5)
+    assert r.status_code == 200 and len(calls) == 3
+    lines = [rec.getMessage() for rec in caplog.records if rec.name == http.__name__]
+    assert lines == ["retrying 127.0.0.1/odata/Products (retry 1/3): HTTP 503",
+                     "retrying 127.0.0.1/odata/Products (retry 2/3): HTTP 503"], lines

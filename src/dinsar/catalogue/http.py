@@ -1,6 +1,6 @@
 """One requests session per provider: retries with exponential backoff and jitter on 429/5xx and
 connection errors, honouring Retry-After (urllib3's Retry) up to a cap, and timeouts on every call.
-Each connection retry is logged as one short line, without the URL's query."""
+Each retry (connection error or HTTP status) is logged as one short line, without the URL's query."""
 
 from __future__ import annotations
 
@@ -37,6 +37,17 @@ class CappedRetry(Retry):
     def new(self, **kw) -> CappedRetry:  # urllib3 rebuilds the Retry after each attempt
         retry = super().new(**kw)
         retry.max_retry_after_s = self.max_retry_after_s
+        return retry
+
+    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
+        retry = super().increment(method, url, response, error, _pool, _stacktrace)
+        # urllib3 logs a status retry (429/5xx) at debug level only: a user would see a download stall.
+        # A Retry-After is announced by sleep_for_retry instead
+        if response is not None and error is None and not response.headers.get("Retry-After"):
+            left = retry.total if isinstance(retry.total, int) and not isinstance(retry.total, bool) else None
+            done = len(retry.history)
+            log.warning("retrying %s%s (retry %d%s): HTTP %s", getattr(_pool, "host", ""), str(url or "").split("?")[0],
+                        done, "" if left is None else f"/{done + left}", response.status)
         return retry
 
     def sleep_for_retry(self, response) -> bool:
