@@ -114,11 +114,16 @@ def _actions(parser, path="dinsar"):
 
 
 def test_every_option_has_help():
+    import argparse
+
     from dinsar import cli
 
     missing = [f"{path} {'/'.join(a.option_strings) or a.dest}" for path, a in _actions(cli.build_parser())
                if not a.help or a.help == "==SUPPRESS=="]
     assert missing == []
+    # and every sub-command says what it does in `dinsar --help`
+    (sub,) = (a for a in cli.build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    assert {c.dest for c in sub._choices_actions if c.help} == set(sub.choices)
 
 
 def _schema_keys(schema, prefix=()):

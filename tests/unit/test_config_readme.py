@@ -78,23 +78,3 @@ def _undescribed(node: dict, path: str) -> list[str]:
 def test_every_schema_key_is_described():
     assert _undescribed(dconfig.load_schema(), "") == []
 
-
-def test_every_cli_option_has_help():
-    import argparse
-
-    def walk(parser, prog):
-        for action in parser._actions:
-            if isinstance(action, argparse._SubParsersAction):
-                for name, sub in action.choices.items():
-                    yield from walk(sub, f"{prog} {name}")
-            elif not isinstance(action, argparse._HelpAction):
-                yield prog, action
-
-    parser = cli.build_parser()
-    found = list(walk(parser, "dinsar"))
-    assert len({prog for prog, _ in found}) > 5
-    assert [(prog, a.dest) for prog, a in found if not a.help or a.help == argparse.SUPPRESS] == []
-    # every sub-command says what it does in `dinsar --help`
-    (sub,) = (a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    assert {c.dest for c in sub._choices_actions} == set(sub.choices)
-    assert all(c.help for c in sub._choices_actions)
