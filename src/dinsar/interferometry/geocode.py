@@ -9,6 +9,7 @@ Also the line-of-sight unit vector (ground -> master satellite) in east/north/up
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numba
@@ -17,6 +18,7 @@ import numpy as np
 from dinsar.errors import DinsarError
 from dinsar.geometry.ellipsoid import ecef_to_geodetic, geodetic_to_ecef
 from dinsar.geometry.multilook import MultilookGrid
+from dinsar.geometry.orbit import evaluate
 from dinsar.geometry.projection import radar_to_ground, sample_dem
 from dinsar.geometry.radar import geo2rdr
 
@@ -121,26 +123,52 @@ def bilinear_many(rasters: np.ndarray, y: np.ndarray, x: np.ndarray) -> np.ndarr
 
 
 def radar_coordinates(product, dem, lon: np.ndarray, lat: np.ndarray, mlgrid: MultilookGrid):
-    """(line, col) on the multilooked grid of ground points at lon/lat on the DEM, and their ECEF positions."""
+    """(line, col) on the multilooked grid of ground points at lon/lat on the DEM, their ECEF positions
+    and zero-Doppler times (s since the orbit's epoch; NaN where the orbit never sees them)."""
     h = sample_dem(dem, lon.ravel(), lat.ravel())
     xyz = geodetic_to_ecef(lon.ravel(), lat.ravel(), h)
     g = product.radar_grid
-    line, col = mlgrid.to_multilooked(*g.pixel(*geo2rdr(product.orbit, g, xyz)))
-    return line, col, xyz
+    t, r = geo2rdr(product.orbit, g, xyz)
+    line, col = mlgrid.to_multilooked(*g.pixel(t, r))
+    return line, col, xyz, t
 
 
-def los_enu(product, xyz: np.ndarray, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    """(3, n) unit vectors from the ground point to the master satellite, in east/north/up."""
-    g = product.radar_grid
-    t, _ = geo2rdr(product.orbit, g, xyz)
-    ok = np.isfinite(t)
-    sat = np.full_like(xyz, np.nan)
-    if ok.any():
-        sat[ok] = product.orbit.interpolate(t[ok])[0]
-    v = sat - xyz
-    v /= np.linalg.norm(v, axis=1, keepdims=True)
-    lo, la = np.radians(lon.ravel()), np.radians(lat.ravel())
-    east = np.stack([-np.sin(lo), np.cos(lo), np.zeros_like(lo)], -1)
-    north = np.stack([-np.sin(la) * np.cos(lo), -np.sin(la) * np.sin(lo), np.cos(la)], -1)
-    up = np.stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)], -1)
-    return np.stack([np.sum(v * east, 1), np.sum(v * north, 1), np.sum(v * up, 1)])
+LOS_CHUNK = 1024  # points per thread task of _los_enu (its p/v/a scratch allocated once per chunk)
+
+
+@numba.njit(parallel=True, cache=True)
+def _los_enu(xyz, t, lon, lat, tnodes, coeffs, centres, scales, out):
+    n = t.shape[0]
+    for c in numba.prange((n + LOS_CHUNK - 1) // LOS_CHUNK):
+        p = np.empty(3)
+        v = np.empty(3)
+        a = np.empty(3)
+        for i in range(c * LOS_CHUNK, min(n, (c + 1) * LOS_CHUNK)):
+            if not (t[i] == t[i]):
+                out[0, i] = out[1, i] = out[2, i] = np.nan
+                continue
+            evaluate(tnodes, coeffs, centres, scales, t[i], p, v, a)
+            dx, dy, dz = p[0] - xyz[i, 0], p[1] - xyz[i, 1], p[2] - xyz[i, 2]
+            norm = math.sqrt(dx * dx + dy * dy + dz * dz)
+            dx, dy, dz = dx / norm, dy / norm, dz / norm
+            lo, la = math.radians(lon[i]), math.radians(lat[i])
+            so, co, sa, ca = math.sin(lo), math.cos(lo), math.sin(la), math.cos(la)
+            out[0, i] = -so * dx + co * dy
+            out[1, i] = -sa * co * dx - sa * so * dy + ca * dz
+            out[2, i] = ca * co * dx + ca * so * dy + sa * dz
+
+
+def los_enu(product, xyz: np.ndarray, lon: np.ndarray, lat: np.ndarray, t: np.ndarray | None = None) -> np.ndarray:
+    """(3, n) unit vectors from the ground point to the master satellite, in east/north/up; t: the
+    points' zero-Doppler times when known (radar_coordinates'), else solved here."""
+    if t is None:
+        t, _ = geo2rdr(product.orbit, product.radar_grid, xyz)
+    orbit = product.orbit
+
+    def f64(a):
+        return np.ascontiguousarray(np.ravel(a), dtype=np.float64)
+
+    out = np.empty((3, len(t)))
+    _los_enu(np.ascontiguousarray(xyz, dtype=np.float64), f64(t), f64(lon), f64(lat), orbit.t, orbit.coeffs,
+             orbit.centres, orbit.scales, out)
+    return out

@@ -81,7 +81,7 @@ def geocode(master_safe, dem, unwrapped_tif, ifg_tif, dst_los, dst_enu, dst_cohe
             wc = stack.enter_context(rasterio.open(work[2], "w", count=1, **prof))
             for first, n in raster.line_blocks(ny, GEOCODE_BLOCK_LINES):
                 lon, lat = geo.lonlat(first, n)
-                y, x, xyz = radar_coordinates(product, dem_grid, lon, lat, mlgrid)
+                y, x, xyz, t = radar_coordinates(product, dem_grid, lon, lat, mlgrid)
                 # the radar window these nodes fall in, read for this block only
                 inside, box = radar_window(y, x, mlgrid.shape)
                 vals = np.full((4 if with_phase else 2, n * nx), np.nan)
@@ -90,7 +90,7 @@ def geocode(master_safe, dem, unwrapped_tif, ifg_tif, dst_los, dst_enu, dst_cohe
                     layers = radar_layers(Window(c0, r0, c1 - c0, r1 - r0))
                     vals[:, inside] = bilinear_many(layers, y[inside] - r0, x[inside] - c0)
                 vals = vals.reshape(-1, n, nx)
-                enu = los_enu(product, xyz, lon, lat).reshape(3, n, nx)
+                enu = los_enu(product, xyz, lon, lat, t).reshape(3, n, nx)
                 enu[:, ~np.isfinite(vals[1])] = np.nan
                 win = Window(0, first, nx, n)
                 wl.write(vals[0].astype(np.float32), 1, window=win)
@@ -105,7 +105,8 @@ def geocode(master_safe, dem, unwrapped_tif, ifg_tif, dst_los, dst_enu, dst_cohe
             describe.describe(wc, "coherence (geocoded)", COHERENCE_BANDS, tags)
         with atomic.outputs(*outs) as tmps:
             for src, tmp in zip(work, tmps, strict=True):
-                rio_copy(src, tmp, driver="COG", compress="DEFLATE", predictor=3)
+                # the COG driver compresses (and makes overviews) on the rule's threads
+                rio_copy(src, tmp, driver="COG", compress="DEFLATE", predictor=3, num_threads=str(max(1, threads)))
     finally:
         for p in work:
             p.unlink(missing_ok=True)
