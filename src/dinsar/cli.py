@@ -170,17 +170,24 @@ def _cmd_simulate(args: argparse.Namespace, extra: list[str]) -> int:
     if args.sensor != "s1":
         if args.mode != "SM":
             raise DinsarError(f"--sensor {args.sensor}: a StripMap pair only (no --mode {args.mode})")
+        sensor = "TerraSAR-X" if args.sensor == "tsx" else "COSMO-SkyMed"
         if dem:
-            raise DinsarError(f"--sensor {args.sensor}: the COSMO-SkyMed simulator makes its own DEM; drop `dem:` "
-                              "from the config")
-        from dinsar.steps.preprocess import simulate_cosmo_pair
+            raise DinsarError(f"--sensor {args.sensor}: the {sensor} simulator makes its own DEM; drop `dem:` from "
+                              "the config")
+        if args.sensor == "tsx":
+            from dinsar.steps.preprocess import simulate_terrasar_pair
 
-        summary = simulate_cosmo_pair(args.out, simulate, generation=1 if args.sensor == "csk" else 2,
-                                      threads=args.threads)
+            summary = simulate_terrasar_pair(args.out, simulate, threads=args.threads)
+            what = "TerraSAR-X StripMap SSC pair (X band, 1.9 m x 1.4 m pixels, orbit in the XML)"
+        else:
+            from dinsar.steps.preprocess import simulate_cosmo_pair
+
+            summary = simulate_cosmo_pair(args.out, simulate, generation=1 if args.sensor == "csk" else 2,
+                                          threads=args.threads)
+            what = "COSMO-SkyMed StripMap pair (X band, ~3 m pixels, orbit in the files)"
         print(f"{args.out}/master/{summary['master']}\n{args.out}/slave/{summary['slave']}")
-        print(f"COSMO-SkyMed StripMap pair (X band, ~3 m pixels, orbit in the files); LOS displacement "
-              f"{summary['los_min_m'] * 1000:.1f} .. {summary['los_max_m'] * 1000:.1f} mm, coherence "
-              f"{summary['expected_coherence']:.3f}, truth in {args.out}/truth")
+        print(f"{what}; LOS displacement {summary['los_min_m'] * 1000:.1f} .. {summary['los_max_m'] * 1000:.1f} mm, "
+              f"coherence {summary['expected_coherence']:.3f}, truth in {args.out}/truth")
         return 0
     if args.mode == "IW":
         if dem:
@@ -244,11 +251,37 @@ def _info_cosmo(args: argparse.Namespace) -> list[tuple[str, str]]:
     ]
 
 
+def _info_terrasar(args: argparse.Namespace) -> list[tuple[str, str]]:
+    from dinsar.sensors import terrasar
+
+    if args.swath or args.orbit:
+        raise DinsarError(f"{args.product}: --swath and --orbit do not apply to a TerraSAR-X product (one "
+                          "image per polarisation, the orbit in its XML)")
+    p = terrasar.open_product(args.product, polarisation=args.pol)
+    m, g, a = p.meta, p.radar_grid, p.annotation
+    mid = g.near_range_time_s + p.shape[1] / 2 / g.range_sampling_rate_hz
+    return [
+        ("product", p.name), ("mission", f"{p.mission} (TerraSAR-X / TanDEM-X), orbit {m.abs_orbit} "
+                                         f"{m.orbit_direction.lower()}"),
+        ("product type", p.product_type), ("mode / beam", f"{p.mode} (StripMap) / {p.swath}"),
+        ("polarisation", f"{p.polarisation} (available: {', '.join(m.polarisations)})"),
+        ("look side", p.look_side), ("lines x samples", f"{p.shape[0]} x {p.shape[1]}"),
+        ("first line (UTC)", str(p.start_time)),
+        ("azimuth time interval (s)", f"{g.line_interval_s:.9e}"),
+        ("slant range time (s)", f"{g.near_range_time_s:.9e}"),
+        ("range sampling rate (Hz)", f"{g.range_sampling_rate_hz:.6e}"),
+        ("radar wavelength (m)", f"{g.wavelength_m:.6f}"),
+        ("state vectors", f"{len(p.state_vectors)} ({p.state_vectors.source})"),
+        ("Doppler centroid (Hz, mid)", f"{float(p.doppler_centroid(mid)):.3f}"),
+        ("samples", f"COSAR complex int16, 1 burst, {a.rangeline_bytes} bytes a line, {p.cos_path.name}"),
+    ]
+
+
 def _cmd_info(args: argparse.Namespace, extra: list[str]) -> int:
     from dinsar.sensors import sensor_of, sentinel1
 
-    if sensor_of(args.product) == "cosmo":
-        rows = _info_cosmo(args)
+    if sensor_of(args.product) in ("cosmo", "terrasar"):
+        rows = _info_cosmo(args) if sensor_of(args.product) == "cosmo" else _info_terrasar(args)
         width = max(len(k) for k, _ in rows)
         for k, v in rows:
             print(f"{k:<{width}}  {v}")
@@ -335,7 +368,7 @@ def build_parser() -> argparse.ArgumentParser:
     download.set_defaults(func=_cmd_download)
 
     sim = sub.add_parser("simulate", help="a simulated S1 StripMap pair (or stack: simulate.stack; --mode IW; "
-                                          "--sensor csk|csg: COSMO-SkyMed) with known truth")
+                                          "--sensor csk|csg: COSMO-SkyMed, tsx: TerraSAR-X) with known truth")
     sim.add_argument("--out", required=True, help="output folder (master/, slave/, orbits/, dem.tif, truth/)")
     sim.add_argument("--size", type=_size, help="LINESxSAMPLES (default 1024x1024)")
     sim.add_argument("--seed", type=int, help="random seed (default 1)")
@@ -343,14 +376,16 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--mode", choices=("SM", "IW"), default="SM",
                      help="SM: a StripMap pair (default); IW: an IW TOPS pair, two sub-swaths (IW1, IW2), "
                           "three bursts each")
-    sim.add_argument("--sensor", choices=("s1", "csk", "csg"), default="s1",
+    sim.add_argument("--sensor", choices=("s1", "csk", "csg", "tsx"), default="s1",
                      help="s1: Sentinel-1 SAFE products (default); csk / csg: a COSMO-SkyMed first / second "
-                          "generation StripMap pair (HDF5, X band, ~3 m pixels, the orbit in the files)")
+                          "generation StripMap pair (HDF5, X band, ~3 m pixels, the orbit in the files); tsx: a "
+                          "TerraSAR-X StripMap SSC pair (level1Product XML + COSAR folders)")
     sim.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="cores to use (default: all)")
     sim.set_defaults(func=_cmd_simulate)
 
     ql = sub.add_parser("quicklook", help="multilooked amplitude view of an SLC (QuickMlView.py)")
-    ql.add_argument("-in", dest="input", required=True, help="SLC TIFF, SAFE dir/zip, or COSMO-SkyMed .h5")
+    ql.add_argument("-in", dest="input", required=True,
+                    help="SLC TIFF, SAFE dir/zip, COSMO-SkyMed .h5 or TerraSAR-X product folder")
     ql.add_argument("-out", dest="output", help="output GeoTIFF (default: beside the input, *_ml.tif)")
     ql.add_argument("-ml", nargs=2, type=int, default=None, metavar=("AZ", "RG"),
                     help="looks (default: the config's quicklook.looks default, 3 3)")
@@ -369,8 +404,10 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--keep", nargs="+", default=["VV"], help="polarisations to keep (default VV)")
     up.set_defaults(func=_cmd_unpack)
 
-    info = sub.add_parser("info", help="what the reader sees in a SAFE product or a COSMO-SkyMed HDF5 file")
-    info.add_argument("product", help="SAFE zip or directory, or COSMO-SkyMed .h5 (CSK, CSG)")
+    info = sub.add_parser("info", help="what the reader sees in a SAFE product, a COSMO-SkyMed HDF5 file or a "
+                                       "TerraSAR-X product folder")
+    info.add_argument("product", help="SAFE zip or directory, COSMO-SkyMed .h5 (CSK, CSG), or TerraSAR-X / "
+                                      "TanDEM-X SSC product folder")
     info.add_argument("--pol", default=None, help="polarisation (default VV; HDF5: the file's only image)")
     info.add_argument("--swath", default=None, help="IW1..IW3 for IW products")
     info.add_argument("--orbit", default=None, help="EOF orbit file")

@@ -179,7 +179,8 @@ def check_semantics(config: dict) -> None:
 
 def _check_sensors(products: dict, orbits) -> None:
     """One sensor for all of a site's products (dinsar.sensors.sensor_of: a SAFE is Sentinel-1, an .h5
-    file COSMO-SkyMed), and no orbit folder for COSMO-SkyMed, whose files carry their orbit."""
+    file COSMO-SkyMed, a TSX1_SAR__SSC... / TDX1_SAR__SSC... folder TerraSAR-X), and no orbit folder for
+    COSMO-SkyMed or TerraSAR-X, whose products carry their orbit."""
     master = products.get("master")
     if not isinstance(master, str):
         return
@@ -193,6 +194,9 @@ def _check_sensors(products: dict, orbits) -> None:
     if sensor == "cosmo" and orbits:
         raise ConfigError(f"orbits: {orbits}: COSMO-SkyMed products carry their own orbit (the state vectors in "
                           "each file); remove `orbits:`")
+    if sensor == "terrasar" and orbits:
+        raise ConfigError(f"orbits: {orbits}: TerraSAR-X products carry their own orbit (the stateVec of each "
+                          "product's XML); remove `orbits:`")
 
 
 def _input_paths(config: dict) -> list[tuple[str, Any]]:

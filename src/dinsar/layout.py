@@ -23,7 +23,8 @@ _START_CSK = re.compile(r"_(\d{8})(\d{6})_\d{14}(?:_|$)")  # COSMO-SkyMed: ..._2
 
 def acquisition_start(product: str) -> tuple[str, str]:
     """(YYYYMMDD, HHMMSS) of a product from its name: Sentinel-1 SAFE names and the simulator's
-    (`_YYYYMMDDTHHMMSS_`), COSMO-SkyMed CSK and CSG file names (start and stop, `_YYYYMMDDHHMMSS_YYYYMMDDHHMMSS`)."""
+    (`_YYYYMMDDTHHMMSS_`, which TerraSAR-X product folders share), COSMO-SkyMed CSK and CSG file names
+    (start and stop, `_YYYYMMDDHHMMSS_YYYYMMDDHHMMSS`)."""
     found = _START.search(product) or _START_CSK.search(product)
     if not found:
         raise ValueError(f"{product}: no acquisition start (_YYYYMMDDTHHMMSS_, or COSMO-SkyMed's "
@@ -85,6 +86,10 @@ class Layout:
     def hdf5_product(self, product: str = "{product}") -> str:
         """A COSMO-SkyMed HDF5 product, checked and copied here under its file's stem (dinsar.steps.stage_hdf5)."""
         return f"{self.site_dir}/products/{product}.h5"
+
+    def terrasar_product(self, product: str = "{product}") -> str:
+        """A TerraSAR-X product folder, checked and copied here under its name (dinsar.steps.stage_terrasar)."""
+        return f"{self.site_dir}/products/{product}"
 
     def merged(self, product: str = "{product}") -> str:
         """An IW date debursted and merged: the product's sidecar (dinsar.sensors.merged), its SLC beside it."""

@@ -9,10 +9,11 @@ PBS / Slurm job asks what its scene needs:
 
 Mpx: the millions of pixels the rule processes, read cheaply from its inputs (`image_pixels`): a SAFE's
 annotation (numberOfLines × numberOfSamples, a few kB into the XML; IW: its sub-swaths summed), an IW
-merged date's sidecar ("shape"), a GeoTIFF's first IFD, a folder of rasters' largest (a pair's truth);
-the multilooked rasters for unwrap and geocode; bytes on disk / 4 (CInt16 samples) for unpack. JOB_MB /
-JOB_S: the Snakemake process around each cluster job (it parses the workflow: 131 MB peak RSS measured).
-`count`: pairs of images made one after the other (simulate_pair of a stack).
+merged date's sidecar ("shape"), a TerraSAR-X folder's XML (numberOfRows × numberOfColumns), a GeoTIFF's
+first IFD, a folder of rasters' largest (a pair's truth); the multilooked rasters for unwrap and geocode;
+bytes on disk / 4 (CInt16 samples) for unpack. JOB_MB / JOB_S: the Snakemake process around each cluster
+job (it parses the workflow: 131 MB peak RSS measured). `count`: pairs of images made one after the other
+(simulate_pair of a stack).
 
 peak_mb and wall_s (`Curve`): piecewise linear through the step's measured peak RSS and wall time (2
 threads) at 2048 × 2048 (4.2 Mpx), 8192 × 4096 (34 Mpx), 16384 × 8192 (134 Mpx) and, for the steps
@@ -221,6 +222,7 @@ def request(rule: str, mpx: float, attempt: int = 1, count: float = 1.0) -> Requ
 # --- sizes of the inputs, read cheaply (a few kB of each file; cached by path, size and mtime)
 
 _DIM = re.compile(rb"<numberOf(Lines|Samples)>\s*(\d+)\s*</numberOf")
+_TSX_DIM = re.compile(rb"<numberOf(Rows|Columns)>\s*(\d+)\s*</numberOf")  # TerraSAR-X imageRaster
 _ANNOTATION = re.compile(r"(?:^|/)annotation/([^/]+)\.xml$")
 
 
@@ -236,6 +238,14 @@ def _scan_dims(stream) -> tuple[int, int] | None:
             return found[b"Lines"], found[b"Samples"]
         tail = buf[-64:]
     return None
+
+
+def _terrasar_pixels(xml: Path) -> int | None:
+    """numberOfRows × numberOfColumns of a TerraSAR-X level1Product XML (its imageRaster, the first of each)."""
+    found: dict[bytes, int] = {}
+    for m in _TSX_DIM.finditer(xml.read_bytes()):
+        found.setdefault(m.group(1), int(m.group(2)))
+    return found[b"Rows"] * found[b"Columns"] if len(found) == 2 else None
 
 
 def _safe_pixels(annotations: dict[str, tuple[int, int]]) -> int | None:
@@ -317,6 +327,8 @@ def _pixels_cached(path: str, _size: int, _mtime_ns: int) -> int | None:
     if p.is_dir():
         if name.endswith(".safe") or (p / "manifest.safe").is_file():
             return _safe_dir_pixels(p)
+        if (p / f"{p.name}.xml").is_file():  # a TerraSAR-X product folder
+            return _terrasar_pixels(p / f"{p.name}.xml")
         sizes = [_tiff_pixels(t) for t in sorted(p.glob("*.tif*"))]  # a folder of rasters (a pair's truth)
         return max((s for s in sizes if s), default=None)
     if name.endswith(".merged.json"):  # an IW date debursted and merged (dinsar.sensors.merged)

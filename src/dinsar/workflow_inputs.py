@@ -15,7 +15,8 @@ from dinsar.simulate.naming import product_names
 
 
 def _stem(path: str) -> str:
-    """A product's name: a SAFE's without .SAFE / .zip, an HDF5 file's stem (COSMO-SkyMed)."""
+    """A product's name: a SAFE's without .SAFE / .zip, an HDF5 file's stem (COSMO-SkyMed), a TerraSAR-X
+    product folder's name."""
     name = Path(path.rstrip("/")).name
     if sensor_of(path) == "cosmo":
         name = Path(name).stem
@@ -65,12 +66,15 @@ class Inputs:
     fetch_orbits: bool = False  # each product's orbit fetched from CDSE (rule fetch_orbit)
     dem_vertical: str | None = None  # vertical datum of a DEM whose CRS has none
     iw: bool = False  # IW TOPS products: merged (rule tops_merge) before the chain, coregistered with ESD
-    sensor: str = "sentinel1"  # dinsar.sensors.sensor_of: "sentinel1" (SAFE), "cosmo" (HDF5)
+    sensor: str = "sentinel1"  # dinsar.sensors.sensor_of: "sentinel1" (SAFE), "cosmo" (HDF5), "terrasar" (folder)
     truth: str | None = None  # the truth/ folder to compare with: a simulated pair's, or one beside local products
 
     def staged(self, product: str = "{product}") -> str:
-        """A product as the site holds it: its SAFE unpacked, or its HDF5 file (COSMO-SkyMed) copied."""
-        return self.layout.hdf5_product(product) if self.sensor == "cosmo" else self.layout.product(product)
+        """A product as the site holds it: its SAFE unpacked, its HDF5 file (COSMO-SkyMed) or its product
+        folder (TerraSAR-X) copied."""
+        if self.sensor == "cosmo":
+            return self.layout.hdf5_product(product)
+        return self.layout.terrasar_product(product) if self.sensor == "terrasar" else self.layout.product(product)
 
     def chain_product(self, product: str = "{product}") -> str:
         """What the chain's steps open for a product: the staged product, or for IW its merged date."""
@@ -146,7 +150,7 @@ class Inputs:
         looks = tuple(config["quicklook"]["looks"])
         fetch = config.get("fetch") or {}
         fetch_dem = bool(fetch.get("dem")) and not dem
-        fetch_orbits = bool(fetch.get("orbits")) and not orbits and sensor == "sentinel1"  # no COSMO orbit files
+        fetch_orbits = bool(fetch.get("orbits")) and not orbits and sensor == "sentinel1"  # no CSK/TSX orbit files
         if fetch_dem:
             dem = Layout(results, site).fetched_dem()
         if fetch_orbits:

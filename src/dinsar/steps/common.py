@@ -16,15 +16,17 @@ def set_threads(threads: int) -> None:
 # What the interferometric chain processes correctly; anything else is refused, not approximated.
 CHAIN_MODES = ("SM",)  # Sentinel-1 (IW through dinsar.steps.tops first)
 COSMO_CHAIN_MODES = ("StripMap",)  # COSMO-SkyMed: Spotlight's azimuth Doppler sweep needs a deramp not done yet
+# TerraSAR-X: StripMap (SM) only, refused otherwise by the reader itself (dinsar.sensors.terrasar_metadata)
 
 
 def open_chain_product(path, polarisation: str | None, orbits=None) -> SarProduct:
     """A product for the interferometric chain: a Sentinel-1 StripMap SLC, a merged IW date (its
-    `.merged.json` sidecar) or a COSMO-SkyMed StripMap image (an `.h5` file: CSK or CSG), or one line
-    refusing it (an IW SAFE goes through dinsar.steps.tops first; a COSMO-SkyMed Spotlight image is
+    `.merged.json` sidecar), a COSMO-SkyMed StripMap image (an `.h5` file: CSK or CSG) or a TerraSAR-X /
+    TanDEM-X StripMap SSC product folder, or one line refusing it (an IW SAFE goes through
+    dinsar.steps.tops first; a COSMO-SkyMed Spotlight image, a TerraSAR-X product of another mode, are
     refused). polarisation None: the config's default (dinsar.settings: the schema owns it); for
-    COSMO-SkyMed, the file's only image. orbits: a folder of EOF files for Sentinel-1; COSMO-SkyMed
-    products carry their own orbit and take none.
+    COSMO-SkyMed and TerraSAR-X, the product's only image. orbits: a folder of EOF files for Sentinel-1;
+    COSMO-SkyMed and TerraSAR-X products carry their own orbit and take none.
 
     The steps use it through the SarProduct interface only (dinsar.sensors.product)."""
     from dinsar.sensors import merged, sensor_of, sentinel1
@@ -37,6 +39,13 @@ def open_chain_product(path, polarisation: str | None, orbits=None) -> SarProduc
             raise ProductError(f"{path}: COSMO-SkyMed products carry their own orbit (the file's state vectors); "
                                f"the orbit folder {orbits} does not apply")
         return cosmo.open_product(path, polarisation=polarisation, modes=COSMO_CHAIN_MODES)
+    if sensor_of(path) == "terrasar":
+        from dinsar.sensors import terrasar
+
+        if orbits:
+            raise ProductError(f"{path}: TerraSAR-X products carry their own orbit (the XML's stateVec); the "
+                               f"orbit folder {orbits} does not apply")
+        return terrasar.open_product(path, polarisation=polarisation)
     if merged.sidecar_of(path):  # an IW date debursted and merged (dinsar.steps.tops.merge)
         return merged.open_merged(path, polarisation or defaults().polarisation)
     return sentinel1.open_product(path, polarisation=polarisation or defaults().polarisation, orbit=orbits,

@@ -123,15 +123,61 @@ def stage_hdf5(src: str | Path, dst: str | Path, polarisation: str | None = None
     return dst
 
 
+def stage_terrasar(src: str | Path, dst: str | Path, polarisation: str | None = None) -> Path:
+    """A TerraSAR-X / TanDEM-X SSC product folder copied into the site's products/ as `dst` (its own name),
+    once `src` opens as a StripMap product (another mode is refused in one line) of `polarisation` (None:
+    its only one) and its COSAR is complete. The COSAR files of other polarisations are left out, as
+    `unpack` prunes a SAFE; the copy is checked again, then renamed into place: `dst` appears complete
+    or not at all. A copy, not a link (see stage_hdf5), with fresh modification times."""
+    from dinsar.sensors import terrasar
+
+    src, dst = Path(src), Path(dst)
+    try:
+        product = terrasar.open_product(src, polarisation=polarisation)
+    except ProductError as e:
+        if "polarisation" not in str(e) and "image (offered" not in str(e):
+            raise
+        raise ProductError(f"{e}; `polarisation:` in the config names the image to process") from None
+    product.check()
+    keep = product.cos_path.resolve()
+
+    def other_images(folder: str, names: list[str]) -> list[str]:
+        return [n for n in names if n.lower().endswith(".cos") and (Path(folder) / n).resolve() != keep]
+
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{dst.name}.", dir=dst.parent))
+    try:
+        copy = tmp / src.name
+        shutil.copytree(src, copy, ignore=other_images, copy_function=shutil.copyfile)
+        try:
+            terrasar.open_product(copy, polarisation=product.polarisation).check()
+        except ProductError as e:  # name the user's product, not our temporary copy
+            raise ProductError(str(e).replace(str(copy), str(src))) from None
+        if dst.exists():
+            shutil.rmtree(dst)
+        os.replace(copy, dst)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    log.info("staged %s -> %s (%s %s, %s, %dx%d)", src, dst, product.mission, product.mode,
+             product.polarisation, *product.shape)
+    return dst
+
+
 def _open_slc(path: Path, polarisation: str | None, swath: str | None = None):
-    """(product or None, image shape) of a SAFE product, a COSMO-SkyMed HDF5 file or a plain SLC TIFF,
-    its image data checked. polarisation None: the config's default (an HDF5 file's only image)."""
+    """(product or None, image shape) of a SAFE product, a COSMO-SkyMed HDF5 file, a TerraSAR-X product
+    folder or a plain SLC TIFF, its image data checked. polarisation None: the config's default (an HDF5
+    file's or a TerraSAR-X product's only image)."""
     from dinsar.sensors import merged, sensor_of
 
     if sensor_of(path) == "cosmo":  # any mode: a quicklook of a Spotlight image is fine
         from dinsar.sensors import cosmo
 
         product = cosmo.open_product(path, polarisation=polarisation)
+        return product, product.check()
+    if sensor_of(path) == "terrasar":
+        from dinsar.sensors import terrasar
+
+        product = terrasar.open_product(path, polarisation=polarisation)
         return product, product.check()
     polarisation = polarisation or defaults().polarisation
     if merged.sidecar_of(path):  # an IW date debursted and merged (dinsar.steps.tops.merge)
@@ -241,6 +287,20 @@ def simulate_cosmo_pair(out: str | Path, simulate: dict, generation: int = 1, th
         raise ConfigError("simulate.stack: the COSMO-SkyMed simulator makes a pair only")
     set_threads(threads)
     return write_cosmo_pair(out, cfg, generation)
+
+
+def simulate_terrasar_pair(out: str | Path, simulate: dict, threads: int = 1) -> dict:
+    """A simulated TerraSAR-X StripMap SSC pair (dinsar.simulate.terrasar_pair) of the `simulate:` section's
+    scene into `out` (master/<product>/, slave/<product>/, dem.tif, truth/); returns the truth summary."""
+    from dinsar.errors import ConfigError
+    from dinsar.simulate.pair import PairConfig
+    from dinsar.simulate.terrasar_pair import write_terrasar_pair
+
+    cfg = PairConfig.from_dict(simulate)
+    if cfg.stack:
+        raise ConfigError("simulate.stack: the TerraSAR-X simulator makes a pair only")
+    set_threads(threads)
+    return write_terrasar_pair(out, cfg)
 
 
 def simulate_iw_pair(out: str | Path, simulate: dict, threads: int = 1) -> dict:

@@ -1,6 +1,7 @@
-# Products in: a simulated pair or stack, or the local SAFE zips/dirs (or COSMO-SkyMed HDF5 files)
-# named in `products`; out: unpacked SAFE directories with unwanted polarisations pruned, or the HDF5
-# files checked and copied as products/<file stem>.h5.
+# Products in: a simulated pair or stack, or the local SAFE zips/dirs (or COSMO-SkyMed HDF5 files, or
+# TerraSAR-X product folders) named in `products`; out: unpacked SAFE directories with unwanted
+# polarisations pruned, the HDF5 files checked and copied as products/<file stem>.h5, or the TerraSAR-X
+# folders checked and copied (other polarisations' COSAR files left out) as products/<folder name>.
 
 
 if INPUTS.simulated:
@@ -62,3 +63,22 @@ rule stage_hdf5:
         L.benchmark("stage_hdf5", "{product}")
     script:
         "../scripts/stage_hdf5.py"
+
+
+rule stage_terrasar:
+    input:
+        lambda w: inputs_before_baselines().source(w.product),
+    output:
+        directory(L.terrasar_product()),
+    params:
+        pol=S.polarisation,
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=30,
+    log:
+        L.log("stage_terrasar", "{product}"),
+    benchmark:
+        L.benchmark("stage_terrasar", "{product}")
+    script:
+        "../scripts/stage_terrasar.py"

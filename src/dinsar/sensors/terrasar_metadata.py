@@ -1,0 +1,259 @@
+"""TerraSAR-X / TanDEM-X SSC metadata: the level1Product XML of a product folder, read once.
+
+Element names and places are DLR's Level 1b Product Format Specification (TX-GS-DD-3307) as the public
+readers read them: isce2 `components/isceobj/Sensor/TerraSARX.py` (missionInfo, sceneInfo start/stop
+and rangeTime, stateVec, centerFrequency, dopplerEstimate/combinedDoppler with its referencePoint),
+sarpy's TSX reader (imageRaster/columnSpacing = zero-Doppler azimuth time between lines, lookDirection,
+projectedSpacingAzimuth, geometry/dopplerRate), GMTSAR make_slc_tsx. imageRaster/rowSpacing is the
+two-way range time between samples (isce2: pixel size c·rowSpacing/2). Times are UTC,
+'YYYY-MM-DDTHH:MM:SS.ffffff' with or without 'Z'; polynomials are <coefficient exponent="k">.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from dinsar.errors import ProductError
+from dinsar.io.statevectors import StateVectors
+from dinsar.sensors.product import RangePolynomial, RangePolynomials
+from dinsar.sensors.sentinel1 import UnsupportedProductError
+
+C = 299_792_458.0
+MISSIONS = ("TSX-1", "TDX-1")
+MODES = {"SM": "StripMap", "HS": "High-resolution SpotLight", "SL": "SpotLight", "ST": "Staring SpotLight",
+         "SC": "ScanSAR", "WS": "Wide ScanSAR"}
+CHAIN_MODES = ("SM",)  # what this reader opens: Spotlight needs a deramp, ScanSAR bursts; neither is done
+_UTC = re.compile(r"(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?)Z?")
+
+
+class Xml:
+    """Elements of the level1Product read as numbers, text or times, with one-line errors naming the file
+    and the element's path."""
+
+    def __init__(self, node: ET.Element, where: str, source: str):
+        self.node, self.where, self.source = node, where, source
+
+    def _path(self, path: str) -> str:
+        return f"{self.where}/{path}"
+
+    def find(self, path: str) -> Xml:
+        e = self.node.find(path)
+        if e is None:
+            raise ProductError(f"{self.source}: element {self._path(path)} missing (a TerraSAR-X level1Product "
+                               "has it)")
+        return Xml(e, self._path(path), self.source)
+
+    def findall(self, path: str) -> list[Xml]:
+        return [Xml(e, self._path(path), self.source) for e in self.node.findall(path)]
+
+    def text(self, path: str = ".") -> str:
+        e = self.find(path) if path != "." else self
+        value = (e.node.text or "").strip()
+        if not value:
+            raise ProductError(f"{self.source}: element {e.where} is empty")
+        return value
+
+    def number(self, path: str = ".") -> float:
+        value = self.text(path)
+        try:
+            x = float(value)
+        except ValueError:
+            x = float("nan")
+        if not np.isfinite(x):
+            raise ProductError(f"{self.source}: element {self._path(path) if path != '.' else self.where} is "
+                               f"'{value[:40]}', expected a finite number")
+        return x
+
+    def integer(self, path: str) -> int:
+        x = self.number(path)
+        if x != int(x):
+            raise ProductError(f"{self.source}: element {self._path(path)} is {x!r}, expected an integer")
+        return int(x)
+
+    def utc(self, path: str) -> np.datetime64:
+        value = self.text(path)
+        m = _UTC.fullmatch(value)
+        if m is None:
+            raise ProductError(f"{self.source}: element {self._path(path)} is '{value[:40]}', expected a UTC "
+                               "time 'YYYY-MM-DDTHH:MM:SS.ffffff'")
+        return np.datetime64(f"{m.group(1)}T{m.group(2)}", "ns")
+
+    def polynomial(self, path: str) -> tuple[float, np.ndarray]:
+        """(referencePoint, coefficients by exponent) of a polynomial element."""
+        p = self.find(path)
+        coefficients = p.findall("coefficient")
+        if not coefficients:
+            raise ProductError(f"{self.source}: element {p.where}/coefficient missing")
+        out = np.zeros(1 + max(int(c.node.get("exponent", -1)) for c in coefficients))
+        for c in coefficients:
+            k = int(c.node.get("exponent", -1))
+            if k < 0:
+                raise ProductError(f"{self.source}: element {c.where} has no exponent attribute")
+            out[k] = c.number()
+        return p.number("referencePoint"), out
+
+
+@dataclass(frozen=True)
+class TerrasarMetadata:
+    """What the reader takes from a TerraSAR-X / TanDEM-X SSC product (one polarisation)."""
+
+    source: str  # the XML file
+    mission: str  # TSX-1, TDX-1
+    product_type: str  # SSC
+    imaging_mode: str  # SM
+    beam: str  # elevationBeamConfiguration, e.g. strip_007
+    polarisation: str
+    polarisations: tuple[str, ...]  # every layer of the product
+    look_side: str  # "right" / "left"
+    orbit_direction: str
+    abs_orbit: int
+    shape: tuple[int, int]
+    first_line_utc: np.datetime64
+    last_line_utc: np.datetime64
+    line_interval_s: float  # imageRaster/columnSpacing
+    near_range_time_s: float  # sceneInfo/rangeTime/firstPixel
+    far_range_time_s: float
+    range_sampling_rate_hz: float  # 1 / imageRaster/rowSpacing
+    prf_hz: float  # complexImageInfo/commonPRF
+    wavelength_m: float
+    line_spacing_m: float  # projectedSpacingAzimuth
+    azimuth_bandwidth_hz: float
+    range_bandwidth_hz: float
+    state_vectors: StateVectors
+    doppler_centroid: RangePolynomials
+    fm_rate: RangePolynomials
+    centre_height_m: float | None  # sceneInfo/sceneAverageHeight
+    cos_path: Path  # the COSAR of the chosen polarisation
+
+
+def _parse(xml: Path) -> Xml:
+    try:
+        root = ET.parse(xml).getroot()
+    except FileNotFoundError:
+        raise ProductError(f"{xml}: no such file") from None
+    except ET.ParseError as e:
+        raise ProductError(f"{xml}: not readable XML ({e})") from None
+    if root.tag != "level1Product":
+        raise ProductError(f"{xml}: root element <{root.tag}>, expected <level1Product> (a TerraSAR-X L1B product)")
+    return Xml(root, "level1Product", str(xml))
+
+
+def _layers(x: Xml, polarisation: str | None) -> tuple[str, tuple[str, ...], Path]:
+    """(chosen polarisation, all of them, COSAR path relative to the product folder)."""
+    layers = {}
+    for image in x.findall("productComponents/imageData"):
+        loc = image.find("file/location")
+        layers[image.text("polLayer").upper()] = Path(loc.text("path")) / loc.text("filename")
+    if not layers:
+        x.find("productComponents/imageData")  # raises: names the element
+    pols = tuple(layers)
+    if polarisation is None:
+        if len(pols) > 1:
+            raise ProductError(f"{x.source}: several polarisations ({', '.join(pols)}); name one with polarisation=")
+        return pols[0], pols, layers[pols[0]]
+    if polarisation.upper() not in layers:
+        raise ProductError(f"{x.source}: no {polarisation.upper()} image (offered: {', '.join(pols)})")
+    return polarisation.upper(), pols, layers[polarisation.upper()]
+
+
+def _estimates(items: list[tuple[np.datetime64, float, np.ndarray]]) -> RangePolynomials:
+    items = sorted(items, key=lambda e: e[0])
+    return RangePolynomials(tuple(RangePolynomial(t, ref, c) for t, ref, c in items))
+
+
+def _doppler(x: Xml, polarisation: str, fm: RangePolynomials) -> RangePolynomials:
+    """The dopplerEstimate records of the polarisation's dopplerCentroid (else the first one), each at its
+    zero-Doppler time: with dopplerCentroidCoordinateType RAW the records' timeUTC are beam-centre times,
+    t_zd = t_raw - f_dc / f_rate at mid range (sarkit-convert's TerraSAR-X reader), a few ms for StripMap."""
+    centroids = x.findall("processing/doppler/dopplerCentroid")
+    if not centroids:
+        x.find("processing/doppler/dopplerCentroid")
+    chosen = next((c for c in centroids if c.node.findtext("polLayer", "").strip().upper() == polarisation),
+                  centroids[0])
+    estimates = chosen.findall("dopplerEstimate")
+    if not estimates:
+        chosen.find("dopplerEstimate")
+    items = [(e.utc("timeUTC"), *e.polynomial("combinedDoppler"), e) for e in estimates]
+    raw = (x.node.findtext("processing/doppler/dopplerCentroidCoordinateType") or "").strip().upper() == "RAW"
+    if raw and fm:
+        mid = 0.5 * (x.number("productInfo/sceneInfo/rangeTime/firstPixel")
+                     + x.number("productInfo/sceneInfo/rangeTime/lastPixel"))
+        shifted = []
+        for t, ref, c, _ in items:
+            dt = -float(np.polynomial.polynomial.polyval(mid - ref, c)) / float(fm(mid, t))
+            shifted.append((t + np.timedelta64(int(round(dt * 1e9)), "ns"), ref, c))
+        return _estimates(shifted)
+    return _estimates([(t, ref, c) for t, ref, c, _ in items])
+
+
+def read_metadata(xml: Path, polarisation: str | None = None) -> TerrasarMetadata:
+    """The metadata of the level1Product XML `xml`, for one polarisation (None: the only one)."""
+    x = _parse(xml)
+    source = str(xml)
+    mission = x.text("productInfo/missionInfo/mission").upper()
+    if mission not in MISSIONS:
+        raise ProductError(f"{source}: productInfo/missionInfo/mission is {mission}, expected "
+                           f"{' or '.join(MISSIONS)}")
+    product_type = x.text("productInfo/productVariantInfo/productType").upper()
+    if product_type != "SSC":
+        raise UnsupportedProductError(f"{source}: productType {product_type} is not a single-look slant-range "
+                                      "complex product; the reader takes SSC")
+    mode = x.text("productInfo/acquisitionInfo/imagingMode").upper()
+    if mode not in CHAIN_MODES:
+        raise UnsupportedProductError(
+            f"{source}: imagingMode {mode} ({MODES.get(mode, 'unknown')}); this chain processes TerraSAR-X "
+            "StripMap (SM) only, and refuses it rather than make a wrong interferogram")
+    start_with = x.text("productSpecific/complexImageInfo/imageDataStartWith").upper()
+    if start_with != "EARLYAZNEARRG":
+        raise ProductError(f"{source}: imageDataStartWith {start_with}, expected EARLYAZNEARRG (an SSC's order)")
+    pol, pols, cos_rel = _layers(x, polarisation)
+
+    raster = x.find("productInfo/imageDataInfo/imageRaster")
+    lines, samples = raster.integer("numberOfRows"), raster.integer("numberOfColumns")
+    dt, dtau = raster.number("columnSpacing"), raster.number("rowSpacing")
+    scene = x.find("productInfo/sceneInfo")
+    first, last = scene.utc("start/timeUTC"), scene.utc("stop/timeUTC")
+    near, far = scene.number("rangeTime/firstPixel"), scene.number("rangeTime/lastPixel")
+    span_s = float((last - first) / np.timedelta64(1, "ns")) * 1e-9
+    for what, span, step, count in (("start/stop timeUTC", span_s, dt, lines),
+                                    ("rangeTime firstPixel/lastPixel", far - near, dtau, samples)):
+        if step <= 0 or abs(span - (count - 1) * step) > 1.5 * step:
+            raise ProductError(f"{source}: sceneInfo {what} span {span!r} s, not {count} samples of {step!r} s")
+
+    orbit = x.find("platform/orbit")
+    vectors = orbit.findall("stateVec")
+    if len(vectors) < 2:
+        raise ProductError(f"{source}: {orbit.where}/stateVec: {len(vectors)} state vectors, need at least 2")
+    times = np.array([v.utc("timeUTC") for v in vectors], dtype="M8[ns]")
+    pos = np.array([[v.number(f"pos{a}") for a in "XYZ"] for v in vectors])
+    vel = np.array([[v.number(f"vel{a}") for a in "XYZ"] for v in vectors])
+
+    rate = x.findall("processing/geometry/dopplerRate")
+    fm = _estimates([(r.utc("timeUTC"), *r.polynomial("dopplerRatePolynomial")) for r in rate])
+    if fm and not np.all(fm.all(np.array([near, far])) < 0):
+        raise ProductError(f"{source}: processing/geometry/dopplerRate gives a rate >= 0 Hz/s over the swath; the "
+                           "azimuth FM rate of a zero-Doppler SSC is negative")
+    look = x.text("productInfo/acquisitionInfo/lookDirection").upper()
+    if look not in ("RIGHT", "LEFT"):
+        raise ProductError(f"{source}: productInfo/acquisitionInfo/lookDirection is {look}, expected RIGHT or LEFT")
+    par = x.find("processing/processingParameter")
+    height = scene.node.find("sceneAverageHeight")
+    return TerrasarMetadata(
+        source=source, mission=mission, product_type=product_type, imaging_mode=mode,
+        beam=x.text("productInfo/acquisitionInfo/elevationBeamConfiguration"), polarisation=pol,
+        polarisations=pols, look_side=look.lower(), orbit_direction=x.text("productInfo/missionInfo/orbitDirection"),
+        abs_orbit=x.integer("productInfo/missionInfo/absOrbit"), shape=(lines, samples), first_line_utc=first,
+        last_line_utc=last, line_interval_s=dt, near_range_time_s=near, far_range_time_s=far,
+        range_sampling_rate_hz=1.0 / dtau, prf_hz=x.number("productSpecific/complexImageInfo/commonPRF"),
+        wavelength_m=C / x.number("instrument/radarParameters/centerFrequency"),
+        line_spacing_m=x.number("productSpecific/complexImageInfo/projectedSpacingAzimuth"),
+        azimuth_bandwidth_hz=par.number("totalProcessedAzimuthBandwidth"),
+        range_bandwidth_hz=par.number("totalProcessedRangeBandwidth"),
+        state_vectors=StateVectors(times, pos, vel, f"{source} (stateVec)"), doppler_centroid=_doppler(x, pol, fm),
+        fm_rate=fm, centre_height_m=None if height is None else scene.number("sceneAverageHeight"),
+        cos_path=Path(xml).parent / cos_rel)
