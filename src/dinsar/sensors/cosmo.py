@@ -29,13 +29,21 @@ import numpy as np
 from rasterio.windows import Window
 
 from dinsar.errors import ProductError
-from dinsar.geometry.ellipsoid import ecef_to_geodetic, geodetic_to_ecef
+from dinsar.geometry.ellipsoid import ecef_to_geodetic
 from dinsar.geometry.orbit import Orbit
-from dinsar.geometry.radar import RadarGrid, geo2rdr, rdr2geo
+from dinsar.geometry.radar import RadarGrid
 from dinsar.io.annotation import GeolocationGrid
 from dinsar.io.statevectors import StateVectors
 from dinsar.sensors.cosmo_metadata import CosmoMetadata, read_metadata
-from dinsar.sensors.product import Burst, RangePolynomial, RangePolynomials
+from dinsar.sensors.product import (
+    Burst,
+    RangePolynomial,
+    RangePolynomials,
+    incidence_deg,
+    lonlat_to_pixel,
+    pixel_to_ground,
+    pixel_to_lonlat,
+)
 from dinsar.sensors.sentinel1 import UnsupportedProductError
 
 DOPPLER_ESTIMATES = 11  # the 2-D Doppler models sampled along azimuth for RangePolynomials
@@ -194,34 +202,15 @@ class CosmoProduct:
         return self.meta.rescaling_factor
 
     def geo2rdr(self, lon, lat, h) -> tuple[np.ndarray, np.ndarray]:
-        """(line, column) of points given in lon/lat degrees and ellipsoidal heights (m); NaN where the
-        point is not seen during the orbit span."""
-        g = self.radar_grid
-        line, col = g.pixel(*geo2rdr(self.orbit, g, geodetic_to_ecef(lon, lat, h)))
-        shape = np.broadcast(lon, lat, h).shape
-        return line.reshape(shape), col.reshape(shape)
+        """(line, column) of lon/lat (degrees) at ellipsoidal heights h (m); NaN where not seen."""
+        return lonlat_to_pixel(self.orbit, self.radar_grid, lon, lat, h)
 
     def rdr2geo(self, line, col, h) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """lon, lat (degrees) and ellipsoidal height of (line, column) at height(s) h."""
-        lon, lat, hh = ecef_to_geodetic(self._ground(line, col, h))
-        shape = np.broadcast(line, col, h).shape
-        return lon.reshape(shape), lat.reshape(shape), hh.reshape(shape)
+        return pixel_to_lonlat(self.orbit, self.radar_grid, line, col, h, self.look_side == "right")
 
     def _ground(self, line, col, h) -> np.ndarray:
-        g = self.radar_grid
-        line, col, h = (np.asarray(x, dtype=float) for x in np.broadcast_arrays(line, col, h))
-        return rdr2geo(self.orbit, g, g.azimuth_time(line), g.slant_range(col), h,
-                       right_looking=self.look_side == "right")
-
-    def _incidence_deg(self, line, col, xyz: np.ndarray) -> np.ndarray:
-        """Angle between the ellipsoid normal at the ground points and the direction to the satellite."""
-        pos, _, _ = self.orbit.interpolate(self.radar_grid.azimuth_time(np.ravel(line)))
-        lon, lat, _ = ecef_to_geodetic(xyz)
-        lo, la = np.radians(lon), np.radians(lat)
-        normal = np.stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)], -1)
-        look = pos - xyz
-        cos = np.sum(normal * look, -1) / np.linalg.norm(look, axis=-1)
-        return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+        return pixel_to_ground(self.orbit, self.radar_grid, line, col, h, self.look_side == "right")
 
     @functools.cached_property
     def footprint(self) -> GeolocationGrid:
@@ -239,7 +228,7 @@ class CosmoProduct:
             azimuth_time=self.meta.time(self.meta.first_line_s + ll * g.line_interval_s),
             slant_range_time=g.near_range_time_s + cc / g.range_sampling_rate_hz,
             line=ll, pixel=cc, latitude=lat, longitude=lon, height=hh,
-            incidence_angle=self._incidence_deg(ll, cc, xyz))
+            incidence_angle=incidence_deg(self.orbit, self.radar_grid, ll, xyz))
 
     @functools.cached_property
     def incidence_angle_mid_deg(self) -> float:
@@ -247,7 +236,7 @@ class CosmoProduct:
         lines, samples = self.shape
         line, col = np.array([(lines - 1) / 2]), np.array([(samples - 1) / 2])
         xyz = self._ground(line, col, np.array([self.meta.centre_height_m or 0.0]))
-        return float(self._incidence_deg(line, col, xyz)[0])
+        return float(incidence_deg(self.orbit, self.radar_grid, line, xyz)[0])
 
     # -- Doppler
     def _model(self, model) -> RangePolynomials:

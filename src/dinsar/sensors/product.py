@@ -203,12 +203,35 @@ def lonlat_to_pixel(orbit: Orbit, grid: RadarGrid, lon, lat, h) -> tuple[np.ndar
     return line.reshape(shape), col.reshape(shape)
 
 
-def pixel_to_lonlat(orbit: Orbit, grid: RadarGrid, line, col, h) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """lon, lat (degrees) and ellipsoidal height of (line, column) of a right-looking zero-Doppler grid at
-    height(s) h. What a product's rdr2geo is."""
-    from dinsar.geometry.ellipsoid import ecef_to_geodetic
+def pixel_to_ground(orbit: Orbit, grid: RadarGrid, line, col, h, right_looking: bool = True) -> np.ndarray:
+    """ECEF points (n, 3) seen at (line, column) of a zero-Doppler grid at height(s) h, in their broadcast
+    order; right_looking False for a left-looking acquisition."""
     from dinsar.geometry.radar import rdr2geo
 
     line, col, h = (np.asarray(x, dtype=float) for x in np.broadcast_arrays(line, col, h))
-    lon, lat, hh = ecef_to_geodetic(rdr2geo(orbit, grid, grid.azimuth_time(line), grid.slant_range(col), h))
-    return lon.reshape(line.shape), lat.reshape(line.shape), hh.reshape(line.shape)
+    return rdr2geo(orbit, grid, grid.azimuth_time(line), grid.slant_range(col), h, right_looking=right_looking)
+
+
+def pixel_to_lonlat(orbit: Orbit, grid: RadarGrid, line, col, h,
+                    right_looking: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """lon, lat (degrees) and ellipsoidal height of (line, column) of a zero-Doppler grid at height(s) h,
+    in their broadcast shape. What a product's rdr2geo is."""
+    from dinsar.geometry.ellipsoid import ecef_to_geodetic
+
+    shape = np.broadcast(line, col, h).shape
+    lon, lat, hh = ecef_to_geodetic(pixel_to_ground(orbit, grid, line, col, h, right_looking))
+    return lon.reshape(shape), lat.reshape(shape), hh.reshape(shape)
+
+
+def incidence_deg(orbit: Orbit, grid: RadarGrid, line, xyz: np.ndarray) -> np.ndarray:
+    """Angle (degrees) between the ellipsoid normal at ECEF ground points and the direction to the
+    satellite at their lines' zero-Doppler times."""
+    from dinsar.geometry.ellipsoid import ecef_to_geodetic
+
+    pos, _, _ = orbit.interpolate(grid.azimuth_time(np.ravel(line)))
+    lon, lat, _ = ecef_to_geodetic(xyz)
+    lo, la = np.radians(lon), np.radians(lat)
+    normal = np.stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)], -1)
+    look = pos - xyz
+    cos = np.sum(normal * look, -1) / np.linalg.norm(look, axis=-1)
+    return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))

@@ -31,13 +31,20 @@ import numpy as np
 from rasterio.windows import Window
 
 from dinsar.errors import ProductError
-from dinsar.geometry.ellipsoid import ecef_to_geodetic, geodetic_to_ecef
+from dinsar.geometry.ellipsoid import ecef_to_geodetic
 from dinsar.geometry.orbit import Orbit
-from dinsar.geometry.radar import RadarGrid, geo2rdr, rdr2geo
+from dinsar.geometry.radar import RadarGrid
 from dinsar.io.annotation import GeolocationGrid
 from dinsar.io.statevectors import StateVectors
 from dinsar.sensors import TERRASAR_PREFIXES
-from dinsar.sensors.product import Burst, RangePolynomials
+from dinsar.sensors.product import (
+    Burst,
+    RangePolynomials,
+    incidence_deg,
+    lonlat_to_pixel,
+    pixel_to_ground,
+    pixel_to_lonlat,
+)
 from dinsar.sensors.terrasar_metadata import TerrasarMetadata, read_metadata
 
 ANNOTATION_LINES = 4
@@ -224,30 +231,14 @@ class TerrasarProduct:
 
     def geo2rdr(self, lon, lat, h) -> tuple[np.ndarray, np.ndarray]:
         """(line, column) of lon/lat (degrees) at ellipsoidal heights h (m); NaN where not seen."""
-        g = self.radar_grid
-        line, col = g.pixel(*geo2rdr(self.orbit, g, geodetic_to_ecef(lon, lat, h)))
-        shape = np.broadcast(lon, lat, h).shape
-        return line.reshape(shape), col.reshape(shape)
+        return lonlat_to_pixel(self.orbit, self.radar_grid, lon, lat, h)
 
     def rdr2geo(self, line, col, h) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """lon, lat (degrees) and ellipsoidal height of (line, column) at height(s) h."""
-        lon, lat, hh = ecef_to_geodetic(self._ground(line, col, h))
-        shape = np.broadcast(line, col, h).shape
-        return lon.reshape(shape), lat.reshape(shape), hh.reshape(shape)
+        return pixel_to_lonlat(self.orbit, self.radar_grid, line, col, h, self.look_side == "right")
 
     def _ground(self, line, col, h) -> np.ndarray:
-        g = self.radar_grid
-        line, col, h = (np.asarray(x, dtype=float) for x in np.broadcast_arrays(line, col, h))
-        return rdr2geo(self.orbit, g, g.azimuth_time(line), g.slant_range(col), h,
-                       right_looking=self.look_side == "right")
-
-    def _incidence_deg(self, line, xyz: np.ndarray) -> np.ndarray:
-        pos, _, _ = self.orbit.interpolate(self.radar_grid.azimuth_time(np.ravel(line)))
-        lon, lat, _ = ecef_to_geodetic(xyz)
-        lo, la = np.radians(lon), np.radians(lat)
-        normal = np.stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)], -1)
-        look = pos - xyz
-        return np.degrees(np.arccos(np.clip(np.sum(normal * look, -1) / np.linalg.norm(look, axis=-1), -1, 1)))
+        return pixel_to_ground(self.orbit, self.radar_grid, line, col, h, self.look_side == "right")
 
     @functools.cached_property
     def footprint(self) -> GeolocationGrid:
@@ -263,14 +254,14 @@ class TerrasarProduct:
         return GeolocationGrid(azimuth_time=self.start_time + offsets,
                                slant_range_time=g.near_range_time_s + cc / g.range_sampling_rate_hz,
                                line=ll, pixel=cc, latitude=lat, longitude=lon, height=hh,
-                               incidence_angle=self._incidence_deg(ll, xyz))
+                               incidence_angle=incidence_deg(self.orbit, self.radar_grid, ll, xyz))
 
     @functools.cached_property
     def incidence_angle_mid_deg(self) -> float:
         lines, samples = self.shape
         line, col = np.array([(lines - 1) / 2]), np.array([(samples - 1) / 2])
         xyz = self._ground(line, col, np.array([self.meta.centre_height_m or 0.0]))
-        return float(self._incidence_deg(line, xyz)[0])
+        return float(incidence_deg(self.orbit, self.radar_grid, line, xyz)[0])
 
     # -- Doppler
     @property
