@@ -223,6 +223,20 @@ def _cmd_download(args: argparse.Namespace, extra: list[str]) -> int:
     return cli.run(args, download=True)
 
 
+def _timing_rows(p) -> list[tuple[str, str]]:
+    """`dinsar info`'s timing, wavelength and orbit rows of a product with its own state vectors (COSMO-SkyMed,
+    TerraSAR-X)."""
+    g = p.radar_grid
+    return [
+        ("first line (UTC)", str(p.start_time)),
+        ("azimuth time interval (s)", f"{g.line_interval_s:.9e}"),
+        ("slant range time (s)", f"{g.near_range_time_s:.9e}"),
+        ("range sampling rate (Hz)", f"{g.range_sampling_rate_hz:.6e}"),
+        ("radar wavelength (m)", f"{g.wavelength_m:.6f}"),
+        ("state vectors", f"{len(p.state_vectors)} ({p.state_vectors.source})"),
+    ]
+
+
 def _info_cosmo(args: argparse.Namespace) -> list[tuple[str, str]]:
     from dinsar.sensors import cosmo
     from dinsar.sensors.cosmo_metadata import LABEL
@@ -239,12 +253,7 @@ def _info_cosmo(args: argparse.Namespace) -> list[tuple[str, str]]:
                         + ("" if p.supported_by_chain else "  [not processed by the chain yet]")),
         ("polarisation", p.polarisation), ("look side", p.look_side),
         ("lines x samples", f"{p.shape[0]} x {p.shape[1]}"),
-        ("first line (UTC)", str(p.start_time)),
-        ("azimuth time interval (s)", f"{g.line_interval_s:.9e}"),
-        ("slant range time (s)", f"{g.near_range_time_s:.9e}"),
-        ("range sampling rate (Hz)", f"{g.range_sampling_rate_hz:.6e}"),
-        ("radar wavelength (m)", f"{g.wavelength_m:.6f}"),
-        ("state vectors", f"{len(p.state_vectors)} ({p.state_vectors.source})"),
+        *_timing_rows(p),
         ("Doppler centroid (Hz, mid)",
          f"{float(p.doppler_centroid(g.near_range_time_s + p.shape[1] / 2 / g.range_sampling_rate_hz)):.3f}"),
         ("samples", f"{m.sample_dtype} I/Q, {m.dataset_path}"),
@@ -266,12 +275,7 @@ def _info_terrasar(args: argparse.Namespace) -> list[tuple[str, str]]:
         ("product type", p.product_type), ("mode / beam", f"{p.mode} (StripMap) / {p.swath}"),
         ("polarisation", f"{p.polarisation} (available: {', '.join(m.polarisations)})"),
         ("look side", p.look_side), ("lines x samples", f"{p.shape[0]} x {p.shape[1]}"),
-        ("first line (UTC)", str(p.start_time)),
-        ("azimuth time interval (s)", f"{g.line_interval_s:.9e}"),
-        ("slant range time (s)", f"{g.near_range_time_s:.9e}"),
-        ("range sampling rate (Hz)", f"{g.range_sampling_rate_hz:.6e}"),
-        ("radar wavelength (m)", f"{g.wavelength_m:.6f}"),
-        ("state vectors", f"{len(p.state_vectors)} ({p.state_vectors.source})"),
+        *_timing_rows(p),
         ("Doppler centroid (Hz, mid)", f"{float(p.doppler_centroid(mid)):.3f}"),
         ("samples", f"COSAR complex int16, 1 burst, {a.rangeline_bytes} bytes a line, {p.cos_path.name}"),
     ]
