@@ -44,10 +44,8 @@ class CappedRetry(Retry):
         # urllib3 logs a status retry (429/5xx) at debug level only: a user would see a download stall.
         # A Retry-After is announced by sleep_for_retry instead
         if response is not None and error is None and not response.headers.get("Retry-After"):
-            left = retry.total if isinstance(retry.total, int) and not isinstance(retry.total, bool) else None
-            done = len(retry.history)
-            log.warning("retrying %s%s (retry %d%s): HTTP %s", getattr(_pool, "host", ""), str(url or "").split("?")[0],
-                        done, "" if left is None else f"/{done + left}", response.status)
+            log.warning("retrying %s%s (retry %s): HTTP %s", getattr(_pool, "host", ""), str(url or "").split("?")[0],
+                        retry_count(retry), response.status)
         return retry
 
     def sleep_for_retry(self, response) -> bool:
@@ -78,12 +76,16 @@ class RetryLine(logging.Filter):
             return True
         retries, err, url = record.args
         host = (getattr(record, "__urllib3-retry-warning", None) or {}).get("host", "")
-        done = len(getattr(retries, "history", ()) or ())
-        left = getattr(retries, "total", None)
-        of = f"/{done + left}" if isinstance(left, int) and not isinstance(left, bool) else ""
-        record.msg = "retrying %s%s (retry %d%s): %s"
-        record.args = (host, str(url or "").split("?")[0], done, of, short_reason(err))
+        record.msg = "retrying %s%s (retry %s): %s"
+        record.args = (host, str(url or "").split("?")[0], retry_count(retries), short_reason(err))
         return True
+
+
+def retry_count(retry) -> str:
+    """`2/5`: the retries made so far of all allowed (`2` when the total is not a count)."""
+    done = len(getattr(retry, "history", ()) or ())
+    left = getattr(retry, "total", None)
+    return f"{done}/{done + left}" if isinstance(left, int) and not isinstance(left, bool) else str(done)
 
 
 def short_reason(err: BaseException | object) -> str:
