@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from dinsar.simulate import geometry as sg
-from dinsar.simulate.orbit import CircularOrbit
+from dinsar.simulate.orbit import CircularOrbit, place_circular_orbit
 
 C = sg.C
 WAVELENGTH_M = 0.031228  # X band, 9.6 GHz
@@ -98,20 +98,8 @@ class CosmoScene:
 
 
 def place_orbit(lon: float, lat: float, h: float) -> CircularOrbit:
-    """The circular orbit (t = 0 at the scene centre) whose zero-Doppler ground point at MID_RANGE_M and
-    height h is (lon, lat) at t = 0, right looking, ascending."""
-    inc = np.radians(INCLINATION_DEG)
-    raan = np.radians(lon - 6.0)
-    u0 = np.arcsin(np.sin(np.radians(lat)) / np.sin(inc))
-    tt = np.arange(-30.0, 31.0, 5.0)
-    for _ in range(8):
-        orbit = CircularOrbit(raan, u0, ORBIT_RADIUS_M, INCLINATION_DEG)
-        poly = sg.PolyOrbit(tt, orbit.state(tt)[0], np.datetime64("2000-01-01"))
-        x = sg.ground_point(poly, np.array([0.0]), np.array([MID_RANGE_M]), np.array([h]))
-        glon, glat, _ = sg.to_geodetic(x)
-        raan += np.radians(lon - float(glon[0]))
-        u0 += np.radians(lat - float(glat[0])) / np.sin(inc)
-    return CircularOrbit(raan, u0, ORBIT_RADIUS_M, INCLINATION_DEG)
+    """COSMO-SkyMed's circular orbit seeing (lon, lat, h) at MID_RANGE_M at t = 0 (simulate.orbit)."""
+    return place_circular_orbit(lon, lat, h, ORBIT_RADIUS_M, INCLINATION_DEG, MID_RANGE_M)
 
 
 def build_scene(cfg: CosmoConfig) -> CosmoScene:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from dinsar.simulate import geometry as sg
+
 GM = 3.986004418e14  # m³/s², WGS84
 OMEGA_EARTH = 7.292115e-5  # rad/s
 
@@ -45,3 +47,21 @@ def _to_earth_fixed(v: np.ndarray, theta: np.ndarray) -> np.ndarray:
     """Rotate inertial vectors by -theta about z (Earth rotation angle theta)."""
     c, s = np.cos(theta), np.sin(theta)
     return np.stack([c * v[:, 0] + s * v[:, 1], -s * v[:, 0] + c * v[:, 1], v[:, 2]], -1)
+
+
+def place_circular_orbit(lon: float, lat: float, h: float, radius_m: float, inclination_deg: float,
+                         mid_range_m: float) -> CircularOrbit:
+    """The circular orbit (radius, inclination; t = 0 at the scene centre) whose zero-Doppler ground point
+    at slant range mid_range_m and height h is (lon, lat) at t = 0, right looking, ascending."""
+    inc = np.radians(inclination_deg)
+    raan = np.radians(lon - 6.0)
+    u0 = np.arcsin(np.sin(np.radians(lat)) / np.sin(inc))
+    tt = np.arange(-30.0, 31.0, 5.0)
+    for _ in range(8):
+        orbit = CircularOrbit(raan, u0, radius_m, inclination_deg)
+        poly = sg.PolyOrbit(tt, orbit.state(tt)[0], np.datetime64("2000-01-01"))
+        x = sg.ground_point(poly, np.array([0.0]), np.array([mid_range_m]), np.array([h]))
+        glon, glat, _ = sg.to_geodetic(x)
+        raan += np.radians(lon - float(glon[0]))
+        u0 += np.radians(lat - float(glat[0])) / np.sin(inc)
+    return CircularOrbit(raan, u0, radius_m, inclination_deg)
