@@ -168,8 +168,9 @@ def _cmd_simulate(args: argparse.Namespace, extra: list[str]) -> int:
     if overrides:  # checked apart from the file, whose name would be wrong in the message
         simulate = dconfig.validate_section("simulate", {**simulate, **overrides})
     if args.sensor != "s1":
-        if args.mode != "SM":
-            raise DinsarError(f"--sensor {args.sensor}: a StripMap pair only (no --mode {args.mode})")
+        if args.mode == "IW" or (args.mode == "SPOT" and args.sensor == "tsx"):
+            pairs = "a StripMap pair" if args.sensor == "tsx" else "a StripMap or Spotlight pair"
+            raise DinsarError(f"--sensor {args.sensor}: {pairs} only (no --mode {args.mode})")
         sensor = "TerraSAR-X" if args.sensor == "tsx" else "COSMO-SkyMed"
         if dem:
             raise DinsarError(f"--sensor {args.sensor}: the {sensor} simulator makes its own DEM; drop `dem:` from "
@@ -182,13 +183,18 @@ def _cmd_simulate(args: argparse.Namespace, extra: list[str]) -> int:
         else:
             from dinsar.steps.preprocess import simulate_cosmo_pair
 
+            spot = args.mode == "SPOT"
             summary = simulate_cosmo_pair(args.out, simulate, generation=1 if args.sensor == "csk" else 2,
-                                          threads=args.threads)
-            what = "COSMO-SkyMed StripMap pair (X band, ~3 m pixels, orbit in the files)"
+                                          threads=args.threads, mode="SPOTLIGHT" if spot else "HIMAGE")
+            what = (f"COSMO-SkyMed Spotlight pair (X band, ~1 m pixels, azimuth sweep "
+                    f"{summary['azimuth_sweep_hz_s']:.0f} Hz/s, orbit in the files)" if spot else
+                    "COSMO-SkyMed StripMap pair (X band, ~3 m pixels, orbit in the files)")
         print(f"{args.out}/master/{summary['master']}\n{args.out}/slave/{summary['slave']}")
         print(f"{what}; LOS displacement {summary['los_min_m'] * 1000:.1f} .. {summary['los_max_m'] * 1000:.1f} mm, "
               f"coherence {summary['expected_coherence']:.3f}, truth in {args.out}/truth")
         return 0
+    if args.mode == "SPOT":
+        raise DinsarError("--mode SPOT: a Spotlight pair is COSMO-SkyMed's (--sensor csk or csg)")
     if args.mode == "IW":
         if dem:
             raise DinsarError("--mode IW: the IW simulator makes its own DEM; drop `dem:` from the config")
@@ -197,7 +203,7 @@ def _cmd_simulate(args: argparse.Namespace, extra: list[str]) -> int:
         summary = simulate_iw_pair(args.out, simulate, threads=args.threads)
         print(f"{args.out}/master/{summary['master']}\n{args.out}/slave/{summary['slave']}")
         print(f"IW TOPS pair (two sub-swaths, three bursts each, real IW1/IW3 timing), truth on one zero-Doppler "
-              f"grid in {args.out}/truth; the interferometric chain does not process IW yet")
+              f"grid in {args.out}/truth")
         return 0
     summary = steps.simulate_pair(args.out, simulate, dem=dem, threads=args.threads)
     print(f"{args.out}/master/{summary['master']}")
@@ -377,13 +383,15 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--size", type=_size, help="LINESxSAMPLES (default 1024x1024)")
     sim.add_argument("--seed", type=int, help="random seed (default 1)")
     sim.add_argument("--config", help="YAML with the `simulate:` keys of a site config (optionally `dem:`)")
-    sim.add_argument("--mode", choices=("SM", "IW"), default="SM",
-                     help="SM: a StripMap pair (default); IW: an IW TOPS pair, two sub-swaths (IW1, IW2), "
-                          "three bursts each")
+    sim.add_argument("--mode", choices=("SM", "IW", "SPOT"), default="SM",
+                     help="SM: a StripMap pair (default); IW: a Sentinel-1 IW TOPS pair, two sub-swaths (IW1, IW2), "
+                          "three bursts each; SPOT: a COSMO-SkyMed Spotlight pair (--sensor csk|csg; ~1 m pixels, "
+                          "the azimuth Doppler sweep of a steered beam)")
     sim.add_argument("--sensor", choices=("s1", "csk", "csg", "tsx"), default="s1",
                      help="s1: Sentinel-1 SAFE products (default); csk / csg: a COSMO-SkyMed first / second "
-                          "generation StripMap pair (HDF5, X band, ~3 m pixels, the orbit in the files); tsx: a "
-                          "TerraSAR-X StripMap SSC pair (level1Product XML + COSAR folders)")
+                          "generation StripMap (or --mode SPOT: Spotlight) pair (HDF5, X band, ~3 m / ~1 m "
+                          "pixels, the orbit in the files); tsx: a TerraSAR-X StripMap SSC pair "
+                          "(level1Product XML + COSAR folders)")
     sim.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="cores to use (default: all)")
     sim.set_defaults(func=_cmd_simulate)
 

@@ -1,7 +1,7 @@
 """The COSMO-SkyMed pair simulator (dinsar.simulate.cosmo_pair) and how a COSMO-SkyMed product enters the
 chain: the reader reads back exactly what the simulator wrote, the reader's geometry puts the simulator's
-scatterers where the simulator put them, the names, the config and the refusals (mixed sensors,
-Spotlight, orbit folders)."""
+scatterers where the simulator put them, the names, the config and the refusals (mixed sensors, orbit
+folders)."""
 
 import json
 import os
@@ -18,7 +18,6 @@ from dinsar import cli, config
 from dinsar.errors import ConfigError, DinsarError, ProductError
 from dinsar.layout import acquisition_labels, acquisition_start
 from dinsar.sensors import cosmo, sensor_of
-from dinsar.sensors.sentinel1 import UnsupportedProductError
 from dinsar.simulate import cosmo_pair
 from dinsar.simulate.config import BANDWIDTH_AZ, BANDWIDTH_RG, PairConfig
 from dinsar.simulate.cosmo_scene import PIXEL_M, PRF_HZ, WAVELENGTH_M, CosmoConfig
@@ -223,16 +222,14 @@ def test_mixed_sensors_and_orbit_folders_are_refused(pairs, tmp_path):
         open_chain_product(master, "HH", orbits=str(tmp_path))
 
 
-def test_the_chain_opens_stripmap_and_refuses_spotlight(tmp_path):
+def test_the_chain_opens_stripmap_and_spotlight(tmp_path):
     strip, _ = write_product(tmp_path / "sm", CosmoConfig(generation=2))
     spot, _ = write_product(tmp_path / "spot", CosmoConfig(generation=1, mode="SPOTLIGHT"))
     p = open_chain_product(strip, None)
-    assert isinstance(p, cosmo.CosmoProduct) and p.mode == "STRIPMAP"
-    for refuse in (lambda: open_chain_product(spot, "HH"), lambda: stage_hdf5(spot, tmp_path / "x.h5")):
-        with pytest.raises(UnsupportedProductError, match="ENHANCED SPOTLIGHT is a Spotlight product; this chain "
-                                                          "processes StripMap only"):
-            refuse()
-    assert not (tmp_path / "x.h5").exists()
+    assert isinstance(p, cosmo.CosmoProduct) and p.mode == "STRIPMAP" and p.azimuth_carrier is None
+    q = open_chain_product(spot, "HH")
+    assert q.mode == "ENHANCED SPOTLIGHT" and q.azimuth_carrier is not None
+    assert stage_hdf5(spot, tmp_path / "x.h5").read_bytes() == spot.read_bytes()
 
 
 def test_staging_checks_then_copies(pairs, tmp_path):
@@ -271,7 +268,7 @@ def test_cli_info_quicklook_and_simulate(pairs, tmp_path, capsys):
     assert printed[0].startswith(f"{tmp_path / 'csg'}/master/CSG_") and printed[0].endswith(".h5")
     assert cosmo.open_product(printed[1]).generation == 2 and cosmo.open_product(printed[1]).shape == (96, 80)
     assert cli.main(["simulate", "--out", str(tmp_path / "iw"), "--sensor", "csk", "--mode", "IW"]) == 1
-    assert "a StripMap pair only" in capsys.readouterr().err
+    assert "dinsar: --sensor csk: a StripMap or Spotlight pair only (no --mode IW)" in capsys.readouterr().err
 
 
 def test_the_pair_simulator_shares_no_code_with_the_chain():

@@ -316,7 +316,7 @@ def test_big_endian_samples(products, tmp_path):
 def test_spotlight_exposes_its_azimuth_sweep(products, gen):
     path, scene = products(generation=gen, mode="SPOTLIGHT")
     p = cosmo.open_product(path)
-    assert p.imaging_mode == "Spotlight" and not p.supported_by_chain
+    assert p.imaging_mode == "Spotlight" and p.supported_by_chain
     assert p.mode == ("ENHANCED SPOTLIGHT" if gen == 1 else "SPOTLIGHT-2A")  # sarpy/sarkit mode tables
     assert p.doppler_centroid_rate_hz_s == pytest.approx(scene.doppler[2], rel=1e-6)
     tau = np.full(3, p.radar_grid.near_range_time_s)
@@ -325,6 +325,14 @@ def test_spotlight_exposes_its_azimuth_sweep(products, gen):
     np.testing.assert_allclose(p.doppler_centroid_at(tau, times), scene.doppler_centroid(tau, t_s), rtol=1e-7)
     est = p.doppler_centroid.all(p.radar_grid.near_range_time_s)
     assert est[0] - est[-1] == pytest.approx(-scene.doppler[2] * (scene.last_line_s - scene.first_line_s), rel=1e-6)
+    # the carrier the chain deramps with: the file's sweep, and its centroid at the middle line per column
+    car = p.azimuth_carrier
+    cols = np.array([0, 77, 255])
+    t_mid = scene.first_line_s + car.mid_line * p.radar_grid.line_interval_s
+    assert car.mid_line == 127 and car.lines == 256
+    np.testing.assert_allclose(car.kt[cols], scene.doppler[2], rtol=1e-6)
+    np.testing.assert_allclose(car.fdc[cols], scene.doppler_centroid(
+        scene.near_range_time_s + cols * scene.column_interval_s, t_mid), rtol=1e-9, atol=1e-6)
     # the burst group's steering (sarkit: Azimuth Ramp Code Change Lines, Azimuth Steering)
     lines, angles = p.azimuth_steering
     with h5py.File(path) as f:

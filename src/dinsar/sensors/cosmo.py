@@ -8,9 +8,8 @@ balanced = weighted and radiometrically equalised, unbalanced = neither), StripM
 PINGPONG; CSG STRIPMAP, PINGPONG, QUADPOL) and Spotlight (CSK ENHANCED SPOTLIGHT, SMART; CSG
 SPOTLIGHT-*). Refused in one line: other product types (RAW, DGM, GEC, GTC), ScanSAR, KOMPSAT-5 and
 any HDF5 that is not COSMO-SkyMed. Spotlight images are read, with the azimuth variation of their
-Doppler centroid (`doppler_centroid_rate_hz_s`, `doppler_centroid_at`, `azimuth_steering`) for a
-later deramp, but the chain does not process them yet (`supported_by_chain`; `modes=("StripMap",)`
-refuses them at open).
+Doppler centroid (`doppler_centroid_rate_hz_s`, `doppler_centroid_at`, `azimuth_steering`), and the
+chain resamples them between a deramp and a reramp with `azimuth_carrier` (dinsar.geometry.spotlight).
 
 The image is given with line 0 the earliest azimuth time and column 0 the nearest range, whatever
 the file's `Lines Order` / `Columns Order`. Attribute names and places: dinsar.sensors.cosmo_metadata.
@@ -32,6 +31,7 @@ from dinsar.errors import ProductError
 from dinsar.geometry.ellipsoid import ecef_to_geodetic
 from dinsar.geometry.orbit import Orbit
 from dinsar.geometry.radar import RadarGrid
+from dinsar.geometry.spotlight import SpotlightCarrier
 from dinsar.io.annotation import GeolocationGrid
 from dinsar.io.statevectors import StateVectors
 from dinsar.sensors.cosmo_metadata import CosmoMetadata, read_metadata
@@ -125,9 +125,9 @@ class CosmoProduct:
 
     @property
     def supported_by_chain(self) -> bool:
-        """Whether the chain processes this image: StripMap yes; Spotlight not yet (its azimuth Doppler
-        sweep needs a deramp before resampling, which the chain does not do)."""
-        return self.meta.imaging_mode == "StripMap"
+        """Whether the chain processes this image: StripMap and Spotlight (its slave resampled between a
+        deramp and a reramp with `azimuth_carrier`) both."""
+        return self.meta.imaging_mode in ("StripMap", "Spotlight")
 
     @property
     def swath(self) -> str:
@@ -274,6 +274,18 @@ class CosmoProduct:
         the azimuth sweep of a Spotlight image."""
         m = self.meta
         return m.doppler_centroid.azimuth_rate(0.5 * (m.first_line_s + m.last_line_s))
+
+    @functools.cached_property
+    def azimuth_carrier(self) -> SpotlightCarrier | None:
+        """Spotlight: the carrier of the file's Doppler centroid model (dinsar.geometry.spotlight), its
+        sweep taken at the middle line; None for StripMap, whose centroid is near constant."""
+        if self.meta.imaging_mode != "Spotlight":
+            return None
+        m, g = self.meta, self.radar_grid
+        lines, samples = self.shape
+        return SpotlightCarrier.from_doppler(lines, samples, g.line_interval_s, m.doppler_centroid,
+                                             m.first_line_s + (lines - 1) // 2 * g.line_interval_s,
+                                             lambda cols: g.near_range_time_s + cols / g.range_sampling_rate_hz)
 
     @property
     def azimuth_steering(self) -> tuple[np.ndarray, np.ndarray] | None:

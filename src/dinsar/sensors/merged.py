@@ -142,6 +142,10 @@ class MergedProduct:
         return None  # nothing here is resampled along azimuth again (the merge did it with the carriers)
 
     @property
+    def azimuth_carrier(self) -> None:
+        return None  # the merge resampled the bursts with their carriers already
+
+    @property
     def azimuth_bandwidth_fraction(self) -> float:
         return self.meta["azimuth_bandwidth_fraction"]
 

@@ -20,6 +20,7 @@ from rasterio.windows import Window
 
 from dinsar.geometry.orbit import Orbit
 from dinsar.geometry.radar import RadarGrid
+from dinsar.geometry.spotlight import SpotlightCarrier
 from dinsar.io.annotation import GeolocationGrid
 from dinsar.io.statevectors import StateVectors
 
@@ -167,6 +168,12 @@ class SarProduct(Protocol):
     @property
     def azimuth_steering_rate_deg_s(self) -> float | None:
         """TOPS antenna steering rate (deg/s): the azimuth carrier's ks; 0 or None for StripMap."""
+
+    @property
+    def azimuth_carrier(self) -> SpotlightCarrier | None:
+        """The azimuth carrier of a Spotlight image (its Doppler centroid sweeps along azimuth), which the
+        slave's resampling removes and restores (dinsar.geometry.spotlight); None for StripMap, and for TOPS,
+        whose bursts each have their own (dinsar.geometry.tops.BurstCarrier)."""
 
     @property
     def azimuth_bandwidth_fraction(self) -> float:

@@ -159,6 +159,10 @@ class Sentinel1Product:
         return self.annotation.azimuth_steering_rate_deg_s
 
     @property
+    def azimuth_carrier(self) -> None:
+        return None  # StripMap is at a near-constant Doppler; a TOPS burst's carrier is BurstCarrier's
+
+    @property
     def azimuth_bandwidth_fraction(self) -> float:
         return self.annotation.azimuth_bandwidth_fraction
 

@@ -229,6 +229,10 @@ class TerrasarProduct:
     def azimuth_steering_rate_deg_s(self) -> float | None:
         return None  # not TOPS
 
+    @property
+    def azimuth_carrier(self) -> None:
+        return None  # StripMap only
+
     def geo2rdr(self, lon, lat, h) -> tuple[np.ndarray, np.ndarray]:
         """(line, column) of lon/lat (degrees) at ellipsoidal heights h (m); NaN where not seen."""
         return lonlat_to_pixel(self.orbit, self.radar_grid, lon, lat, h)

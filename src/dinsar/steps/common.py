@@ -15,7 +15,7 @@ def set_threads(threads: int) -> None:
 
 # What the interferometric chain processes correctly; anything else is refused, not approximated.
 CHAIN_MODES = ("SM",)  # Sentinel-1 (IW through dinsar.steps.tops first)
-COSMO_CHAIN_MODES = ("StripMap",)  # COSMO-SkyMed: Spotlight's azimuth Doppler sweep needs a deramp not done yet
+COSMO_CHAIN_MODES = ("StripMap", "Spotlight")  # COSMO-SkyMed: Spotlight through its azimuth carrier
 # TerraSAR-X: StripMap (SM) only, refused otherwise by the reader itself (dinsar.sensors.terrasar_metadata)
 
 

@@ -16,6 +16,7 @@ from dinsar.geometry.multilook import MultilookGrid
 from dinsar.geometry.radar import C
 from dinsar.interferometry import offsets
 from dinsar.interferometry.grid import CoregistrationError, Residual, fit_residual, geometric_offsets
+from dinsar.interferometry.tops_resample import resample_burst
 from dinsar.io import atomic, describe, raster
 from dinsar.io.raster import read_xyz
 from dinsar.kernels.interferogram import framed, interfere_multilook
@@ -136,14 +137,18 @@ def coregister(master_safe, slave_safe, height_tif, grid_json, dst, polarisation
     height_tif) seen by the slave orbit (dinsar.geometry.lookup), plus the residual polynomial of
     the deformation grid; 12-tap windowed sinc with Doppler
     demodulation at the Doppler centroid measured from the data (Doppler0, `doppler_json`), or
-    else the slave's annotated one.
+    else the slave's annotated one. A Spotlight slave (its `azimuth_carrier`) is deramped with its
+    own carrier, resampled at baseband and reramped at the positions read (dinsar.geometry.spotlight).
     """
     set_threads(threads)
     m, s = open_pair(master_safe, slave_safe, polarisation, orbits)
     model = Residual.from_json(json.loads(Path(grid_json).read_text())["residual"])
     lines, cols = m.shape
     gs = s.radar_grid
-    if doppler_json is not None:
+    carrier = s.azimuth_carrier
+    if carrier is not None:
+        f_dc = 0.0  # the carrier holds the slave's centroid, along azimuth too
+    elif doppler_json is not None:
         f_dc = float(json.loads(Path(doppler_json).read_text())["doppler_hz"])
     else:  # the slave's model at mid swath; a product annotating none is zero-Doppler
         mid_range = gs.near_range_time_s + s.shape[1] / 2 / gs.range_sampling_rate_hz
@@ -166,10 +171,18 @@ def coregister(master_safe, slave_safe, height_tif, grid_json, dst, polarisation
             block = np.zeros((n, cols), np.complex64)
             if y1 > y0 and x1 > x0:
                 src = sr.read(Window(x0, y0, x1 - x0, y1 - y0))
-                block = resample(src, y0, x0, y, x, f_dc, gs.line_interval_s)
+                if carrier is None:
+                    block = resample(src, y0, x0, y, x, f_dc, gs.line_interval_s)
+                else:  # Spotlight: at baseband between the slave's own deramp and reramp
+                    block = resample_burst(src, y0, carrier, y, x, gs.line_interval_s, slave_first_col=x0)
                 block[~finite] = 0
             writes.submit(w.write, block, 1, window=Window(0, first, cols, n))
-    log.info("coregistered %s onto %s (Doppler %.1f Hz)", s.name, m.name, f_dc)
+    if carrier is None:
+        log.info("coregistered %s onto %s (Doppler %.1f Hz)", s.name, m.name, f_dc)
+    else:
+        mid = carrier.samples // 2
+        log.info("coregistered %s onto %s (Spotlight: deramped with its own carrier, sweep %.0f Hz/s and "
+                 "centroid %.1f Hz at mid scene)", s.name, m.name, carrier.kt[mid], carrier.fdc[mid])
     return Path(dst)
 
 

@@ -93,7 +93,7 @@ def unpack(src: str | Path, dst: str | Path, keep: list[str] | tuple[str, ...] =
 
 def stage_hdf5(src: str | Path, dst: str | Path, polarisation: str | None = None) -> Path:
     """A COSMO-SkyMed HDF5 product (CSK or CSG) copied into the site's products/ as `dst`, once `src`
-    opens as an image the chain processes (StripMap; Spotlight is refused in one line) of
+    opens as an image the chain processes (COSMO-SkyMed StripMap or Spotlight) of
     `polarisation` (None: the file's only image) and its image data reads (first and last lines).
     `dst` appears complete or not at all.
 
@@ -274,10 +274,11 @@ def simulate_pair(out: str | Path, simulate: dict, dem: str | Path | None = None
     return write_pair(out, PairConfig.from_dict(simulate), dem_path=dem)
 
 
-def simulate_cosmo_pair(out: str | Path, simulate: dict, generation: int = 1, threads: int = 1) -> dict:
-    """A simulated COSMO-SkyMed StripMap pair (dinsar.simulate.cosmo_pair; generation 1: CSK, 2: CSG) of the
-    `simulate:` section's scene into `out` (master/*.h5, slave/*.h5, dem.tif, truth/); returns the truth
-    summary."""
+def simulate_cosmo_pair(out: str | Path, simulate: dict, generation: int = 1, threads: int = 1,
+                        mode: str = "HIMAGE") -> dict:
+    """A simulated COSMO-SkyMed pair (dinsar.simulate.cosmo_pair; generation 1: CSK, 2: CSG; mode HIMAGE:
+    StripMap, SPOTLIGHT) of the `simulate:` section's scene into `out` (master/*.h5, slave/*.h5, dem.tif,
+    truth/); returns the truth summary."""
     from dinsar.errors import ConfigError
     from dinsar.simulate.cosmo_pair import write_cosmo_pair
     from dinsar.simulate.pair import PairConfig
@@ -286,7 +287,7 @@ def simulate_cosmo_pair(out: str | Path, simulate: dict, generation: int = 1, th
     if cfg.stack:
         raise ConfigError("simulate.stack: the COSMO-SkyMed simulator makes a pair only")
     set_threads(threads)
-    return write_cosmo_pair(out, cfg, generation)
+    return write_cosmo_pair(out, cfg, generation, mode)
 
 
 def simulate_terrasar_pair(out: str | Path, simulate: dict, threads: int = 1) -> dict:
@@ -306,7 +307,7 @@ def simulate_terrasar_pair(out: str | Path, simulate: dict, threads: int = 1) ->
 def simulate_iw_pair(out: str | Path, simulate: dict, threads: int = 1) -> dict:
     """A simulated IW TOPS pair (dinsar.simulate.tops: two sub-swaths IW1 and IW2, three bursts each,
     size[1] samples per sub-swath; truth on one regular zero-Doppler grid) of the `simulate:` section's
-    scene into `out`; returns the truth summary. The chain does not process IW yet."""
+    scene into `out`; returns the truth summary."""
     from dinsar.simulate.pair import PairConfig
     from dinsar.simulate.tops import IwPairConfig, write_iw_pair
 
