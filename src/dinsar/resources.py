@@ -192,6 +192,14 @@ MODELS: dict[str, RuleModel] = {
     "tops_merge": _plus(_COREGISTER, 0.0, 1.0, "blocks of lines of the merged grid, as coregister"),
     "tops_coregister": _plus(_COREGISTER, 9.0, 2.0, "blocks of lines, plus the whole master height raster for ESD"),
     "tops_grid": _fixed(1000, 10, "the merged grid's sidecar from the annotations"),
+    # staging a COSMO-SkyMed file or a TerraSAR-X folder: a check (first and last lines) and a chunked copy.
+    # Peak RSS 135.5 MB (1 MB CSK file) and 137.7 MB (135 MB, 8192 × 4096), 120.8 MB (TSX folder, 1 MB);
+    # flat (the 2 MB between 1 and 135 MB is noise); the copies ran from the page cache (0.85 s for 135 MB):
+    # the time assumes 100 MB/s (a shared file system), 0.04 s per Mpx of bytes / 4
+    "stage_hdf5": RuleModel("bytes", Curve.of((0.27, 137.7)), Curve.of((0.0, 1.0), (1000.0, 41.0)),
+                            "copies in chunks: constant; time with the bytes"),
+    "stage_terrasar": RuleModel("bytes", Curve.of((0.27, 137.7)), Curve.of((0.0, 1.0), (1000.0, 41.0)),
+                                "copies file by file in chunks: constant; time with the bytes"),
     # fixed: catalogue and network steps, the stack's baselines (annotations only), the pair's JSON
     "search": _fixed(500, 10, "catalogue pages"),
     "download": _fixed(500, 240, "streams to disk; the time is the network's"),

@@ -118,6 +118,26 @@ def test_requests_grow_with_the_scene_and_the_attempt(scene):
     assert res.request("download").runtime == 240  # the network's time, not the scene's
 
 
+def test_staging_asks_a_constant_memory_and_time_with_the_bytes(tmp_path):
+    """A COSMO-SkyMed file or TerraSAR-X folder is copied in chunks: the memory measured (~138 MB) whatever
+    the size, the time with the bytes (100 MB/s assumed); a 2 GB file still fits the minimum walltime."""
+    small, big = tmp_path / "small.h5", tmp_path / "big.h5"
+    small.write_bytes(b"\0" * 1000)
+    with open(big, "wb") as f:  # sparse: 8 GB on the size reader's scale, nothing on the disk
+        f.truncate(8 * 10**9)
+    folder = tmp_path / "TSX1_SAR__SSC" / "IMAGEDATA"
+    folder.mkdir(parents=True)
+    (folder / "IMAGE_HH_SRA_strip_005.cos").write_bytes(b"\0" * 4000)
+    res = R.SceneResources(planned_px=1)
+    for rule, path in (("stage_hdf5", small), ("stage_hdf5", big), ("stage_terrasar", folder.parent)):
+        got = res.request(rule, [path])
+        assert 138 < got.mem_mb / R.SAFETY_MEM - R.JOB_MB <= 240, (rule, got)
+    assert res.request("stage_hdf5", [small]).runtime == R.MIN_RUNTIME_MIN
+    # 8 GB: 2000 Mpx at 0.04 s each = 80 s, + the job's start, × SAFETY_TIME: 2.4 min -> the 5-minute minimum
+    assert res.request("stage_hdf5", [big]).runtime == R.MIN_RUNTIME_MIN
+    assert res.request("stage_hdf5", [big], 2).runtime == 2 * R.MIN_RUNTIME_MIN
+
+
 def test_multiscale_unwrapping_needs_far_less_than_the_whole_image(scene):
     full = scene(40000, 25000)
     multiscale = _job(R.SceneResources(planned_px=1, unwrap_method="multiscale"), "unwrap", full)

@@ -48,15 +48,15 @@ rule unpack:
 
 rule stage_hdf5:
     input:
-        lambda w: inputs_before_baselines().source(w.product),
+        product=lambda w: inputs_before_baselines().source(w.product),
     output:
         L.hdf5_product(),
     params:
         pol=S.polarisation,
     threads: 1
     resources:
-        mem_mb=500,
-        runtime=30,
+        mem_mb=RES.mem_mb("stage_hdf5", "product"),
+        runtime=RES.runtime("stage_hdf5", "product"),
     log:
         L.log("stage_hdf5", "{product}"),
     benchmark:
@@ -67,15 +67,15 @@ rule stage_hdf5:
 
 rule stage_terrasar:
     input:
-        lambda w: inputs_before_baselines().source(w.product),
+        product=lambda w: inputs_before_baselines().source(w.product),
     output:
         directory(L.terrasar_product()),
     params:
         pol=S.polarisation,
     threads: 1
     resources:
-        mem_mb=500,
-        runtime=30,
+        mem_mb=RES.mem_mb("stage_terrasar", "product"),
+        runtime=RES.runtime("stage_terrasar", "product"),
     log:
         L.log("stage_terrasar", "{product}"),
     benchmark:
