@@ -189,10 +189,7 @@ def _cmd_simulate(args: argparse.Namespace, extra: list[str]) -> int:
             what = (f"COSMO-SkyMed Spotlight pair (X band, ~1 m pixels, azimuth sweep "
                     f"{summary['azimuth_sweep_hz_s']:.0f} Hz/s, orbit in the files)" if spot else
                     "COSMO-SkyMed StripMap pair (X band, ~3 m pixels, orbit in the files)")
-        print(f"{args.out}/master/{summary['master']}\n{args.out}/slave/{summary['slave']}")
-        print(f"{what}; LOS displacement {summary['los_min_m'] * 1000:.1f} .. {summary['los_max_m'] * 1000:.1f} mm, "
-              f"coherence {summary['expected_coherence']:.3f}, truth in {args.out}/truth")
-        return 0
+        return _print_simulated(args.out, summary, what)
     if args.mode == "SPOT":
         raise DinsarError("--mode SPOT: a Spotlight pair is COSMO-SkyMed's (--sensor csk or csg)")
     if args.mode == "IW":
@@ -206,14 +203,19 @@ def _cmd_simulate(args: argparse.Namespace, extra: list[str]) -> int:
               f"grid in {args.out}/truth")
         return 0
     summary = steps.simulate_pair(args.out, simulate, dem=dem, threads=args.threads)
-    print(f"{args.out}/master/{summary['master']}")
+    return _print_simulated(args.out, summary)
+
+
+def _print_simulated(out: str, summary: dict, what: str = "") -> int:
+    """The products `dinsar simulate` wrote, the master first (the lines a script reads), then its truth."""
+    print(f"{out}/master/{summary['master']}")
     if "slaves" in summary:  # a stack
         for name, truth in summary["pairs"].items():
-            print(f"{args.out}/slave/{name} (truth in {args.out}/{truth})")
+            print(f"{out}/slave/{name} (truth in {out}/{truth})")
         return 0
-    print(f"{args.out}/slave/{summary['slave']}")
-    print(f"LOS displacement {summary['los_min_m'] * 1000:.1f} .. {summary['los_max_m'] * 1000:.1f} mm, "
-          f"coherence {summary['expected_coherence']:.3f}, truth in {args.out}/truth")
+    print(f"{out}/slave/{summary['slave']}")
+    print(f"{what + '; ' if what else ''}LOS displacement {summary['los_min_m'] * 1000:.1f} .. "
+          f"{summary['los_max_m'] * 1000:.1f} mm, coherence {summary['expected_coherence']:.3f}, truth in {out}/truth")
     return 0
 
 
@@ -353,7 +355,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     stack = sub.add_parser("stack", help="coregister every product of a site on one master (SAR_MultiSlc.py); "
                                          "extra args go to snakemake")
-    stack.add_argument("-i", dest="input", nargs="+", required=True, help="folder(s) of SAFE products (dirs or zips)")
+    stack.add_argument("-i", dest="input", nargs="+", required=True,
+                       help="folder(s) of SLC products of one sensor: Sentinel-1 SAFE dirs or zips, COSMO-SkyMed .h5 "
+                            "files, TerraSAR-X product folders")
     stack.add_argument("-d", help="first date YYYY-MM-DD (default: the first found)")
     stack.add_argument("-f", help="last date YYYY-MM-DD (default: the last found)")
     stack.add_argument("-m", help="master date YYYY-MM-DD (default: the first date)")

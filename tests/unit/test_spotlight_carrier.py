@@ -58,7 +58,7 @@ def test_the_carrier_from_the_metadata_brings_the_spectrum_to_baseband(spot_pair
     base = _centres_hz(car.deramp(img, 0, 0), dt)
     # expected raw centre of each block: the simulator's k (t - t_c) at the block's middle, wrapped
     t = p.meta.first_line_s + (np.arange(raw.size) * BLOCK + BLOCK / 2) * dt
-    expected = truth["azimuth_sweep_hz_s"] * (t - truth["ramp_centre_s"][role])
+    expected = truth["azimuth_sweep_hz_s"] * (t - truth["ramp_centre_s"][path.name])
     # speckle and the 0.8 bandwidth leave ~1 % of the line rate of scatter on a 32 × 128 block
     np.testing.assert_allclose(_wrap(raw - expected, rate), 0.0, atol=0.03 * rate)
     # the raw centre sweeps over more than a line rate between the first and last blocks (1.5 × 192/256)
@@ -77,8 +77,8 @@ def test_the_ramp_centres_are_on_the_same_ground(spot_pair):
     (m,), (s,) = (out / "master").glob("*.h5"), (out / "slave").glob("*.h5")
     pm, ps = cosmo.open_product(m), cosmo.open_product(s)
     shift = -cfg.slave_shift[0] + cfg.misregistration["line"][0]
-    line_m = (centres["master"] - pm.meta.first_line_s) / dt
-    line_s = (centres["slave"] - ps.meta.first_line_s) / dt
+    line_m = (centres[m.name] - pm.meta.first_line_s) / dt
+    line_s = (centres[s.name] - ps.meta.first_line_s) / dt
     assert line_s - line_m == pytest.approx(shift, abs=0.02)  # the misregistration's gradients: < 0.01 px
     assert json.loads((out / "truth" / "truth.json").read_text())["mode"] == "Spotlight"
 

@@ -72,3 +72,22 @@ def test_search_chooses_a_stack(tmp_path):
     inputs = Inputs.from_config(site).with_search(str(tmp_path / "search.json"))
     assert inputs.stack and inputs.master == names[1] and len(inputs.pairs()) == 3
     assert inputs.coregistered(names[0]).endswith(f"pairs/{pair_folder(names[1], names[0])}/slave_coreg.tif")
+
+
+def test_cosmo_and_terrasar_products_by_their_names(tmp_path):
+    csk = tmp_path / "csk"
+    csk.mkdir()
+    for d in DAYS[:3]:
+        (csk / f"CSKS2_SCS_B_HI_03_HH_RA_SF_{d}142205_{d}142212.h5").write_bytes(b"")
+        (csk / f"CSKS2_SCS_B_HI_03_HH_RA_SF_{d}142205_{d}142212.truth.json").write_text("{}")  # not a product
+    master, slaves = select_stack([csk], master="2016-08-30")
+    assert "_20160830142205_" in master.name and [s.name[27:35] for s in slaves] == ["20160818", "20160911"]
+    tsx = tmp_path / "tsx"
+    for d in DAYS[1:3]:
+        (tsx / f"TSX1_SAR__SSC______SM_S_SRA_{d}T142205_{d}T142213").mkdir(parents=True)
+    (tsx / "TSX1_SAR__SSC______SM_S_SRA_20161005T142205_20161005T142213.xml").write_text("")  # a file, not one
+    master, slaves = select_stack([tsx])
+    assert master.name.startswith("TSX1_SAR__SSC______SM_S_SRA_20160830") and len(slaves) == 1
+    with pytest.raises(DinsarError, match=r"tsx/TSX1_SAR__SSC\S+: a TerraSAR-X product among COSMO-SkyMed ones "
+                                          r"\(CSKS2_\S+\.h5\); a stack is one sensor's"):
+        select_stack([csk, tsx])

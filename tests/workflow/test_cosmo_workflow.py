@@ -107,3 +107,29 @@ def test_csk_spotlight_pair_to_geocoded_los(tmp_path):
     assert cmp["fraction"] >= 0.9, cmp
     with rasterio.open(pair / "los_displacement.tif") as src:
         assert src.tags()["MODE"] == "ENHANCED SPOTLIGHT"
+
+
+def test_csk_stack_through_dinsar_stack(tmp_path):
+    """`dinsar stack` on a folder of COSMO-SkyMed files (SAR_MultiSlc's choice by date from the file names):
+    each slave coregistered on the master, baselines, each pair's LOS against its truth."""
+    stack = [{"days": 12, "baseline_m": 80.0}, {"days": 24, "baseline_m": -50.0}]
+    (tmp_path / "sim.yaml").write_text(yaml.safe_dump({"simulate": {"size": [384, 384], "stack": stack}}))
+    made = _dinsar("simulate", "--out", "sim", "--sensor", "csk", "--config", "sim.yaml", cwd=tmp_path)
+    assert made.returncode == 0, made.stderr[-2000:]
+    truth = json.loads((tmp_path / "sim" / "truth" / "truth.json").read_text())
+    assert len(truth["slaves"]) == 2 and made.stdout.splitlines()[0].endswith(truth["master"])
+    run = _dinsar("stack", "-i", "sim/master", "sim/slave", "-o", "out", "--dem", "sim/dem.tif", "--pol", "HH",
+                  "--cores", "2", cwd=tmp_path)
+    assert run.returncode == 0, (run.stdout + run.stderr)[-3000:]
+    assert "stack of 3 dates" in run.stdout
+    site = tmp_path / "out" / "results" / "stack"
+    baselines = json.loads((site / "stack" / "baselines.json").read_text())
+    got = {p["name"]: p for p in baselines["products"]}
+    for name, cfg in zip(truth["slaves"], stack, strict=True):
+        assert got[name.removesuffix(".h5")]["b_perp_m"] == pytest.approx(cfg["baseline_m"], abs=0.05)
+        assert got[name.removesuffix(".h5")]["days"] == pytest.approx(cfg["days"], abs=1e-6)
+    comparisons = sorted(site.glob("pairs/*/truth_comparison.json"))
+    assert len(comparisons) == 2  # the truth beside the products was found for each master-slave pair
+    for path in comparisons:
+        cmp = json.loads(path.read_text())
+        assert cmp["los_rmse_mm"] <= 1.0 and cmp["fraction"] >= 0.9, (path, cmp)

@@ -181,10 +181,10 @@ def _write_h5(dst: Path, header: CosmoScene, tiff: Path) -> None:
 
 def write_cosmo_pair(out: str | Path, cfg: PairConfig | None = None, generation: int = 1,
                      mode: str = "HIMAGE") -> dict:
-    """Simulate the COSMO-SkyMed pair of `cfg` (generation 1: CSK, 2: CSG; mode HIMAGE: StripMap, SPOTLIGHT)
-    into `out`: master/<name>.h5,
-    slave/<name>.h5, dem.tif, truth/ (los_displacement.tif, offsets.tif, coherence.tif,
-    deformation_phase.tif, height.tif on the master's grid; truth.json).
+    """Simulate the COSMO-SkyMed pair (or stack, cfg.stack) of `cfg` (generation 1: CSK, 2: CSG; mode HIMAGE:
+    StripMap, SPOTLIGHT) into `out`: master/<name>.h5, slave/<name>.h5 (one per slave), dem.tif, truth/
+    (los_displacement.tif, offsets.tif, coherence.tif, deformation_phase.tif, height.tif on the master's
+    grid; truth.json; a stack: truth/<slave name>/ for each slave, as the Sentinel-1 simulator's).
 
     Returns the truth summary (also truth/truth.json)."""
     from dinsar.simulate.dem import write_volcano_dem
@@ -193,8 +193,6 @@ def write_cosmo_pair(out: str | Path, cfg: PairConfig | None = None, generation:
     _check_mode(mode)
     if generation not in SATELLITE:
         raise ValueError(f"generation must be 1 (CSK) or 2 (CSG), got {generation}")
-    if cfg.stack:
-        raise ValueError("simulate.stack: the COSMO-SkyMed simulator makes a pair only")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     lines, cols = cfg.size
@@ -207,41 +205,53 @@ def write_cosmo_pair(out: str | Path, cfg: PairConfig | None = None, generation:
     # the misregistration's gradients (~1e-5 px per px) move the content against the ramp by < 0.01 px over
     # the scene: < 0.03 rad at its ends, where the centroid is largest
     shift = scene.misregistration((lines - 1) / 2, (cols - 1) / 2)[0]
-    headers = {role: _radar_scene(p, cfg, generation, (target[0], target[1], height), mode, dl)
-               for role, p, dl in (("master", scene.master, 0.0), ("slave", scene.slaves[0], shift))}
-    names = {role: product_name(h) for role, h in headers.items()}
+    centre = (target[0], target[1], height)
+    # (folder, synthesised image key, header) of each product, the master first
+    passes = [("master", "master_vv", _radar_scene(scene.master, cfg, generation, centre, mode))]
+    passes += [("slave", f"slave{k}_vv", _radar_scene(p, cfg, generation, centre, mode, shift))
+               for k, p in enumerate(scene.slaves)]
+    names = [product_name(h) for _, _, h in passes]
+    stems = [Path(n).stem for n in names[1:]]
     work = Path(tempfile.mkdtemp(prefix=".simulate.", dir=out))
+    truth_dirs = [work / "truth"] if not cfg.stack else [work / "truth" / stem for stem in stems]
     try:
-        result = synthesise(scene, work, [work / "truth"], cross_pol=False)
-        for role, key in (("master", "master_vv"), ("slave", "slave0_vv")):
-            tmp = work / names[role]
-            _write_h5(tmp, headers[role], result["tiffs"][key])
-            (out / role).mkdir(exist_ok=True)
-            os.replace(tmp, out / role / names[role])
-        days, baseline, dvolume = cfg.slaves()[0]
+        result = synthesise(scene, work, truth_dirs, cross_pol=False)
+        for (folder, key, header), name in zip(passes, names, strict=True):
+            tmp = work / name
+            _write_h5(tmp, header, result["tiffs"][key])
+            (out / folder).mkdir(exist_ok=True)
+            os.replace(tmp, out / folder / name)
         m = scene.master
-        summary = {
+        common = {
             "sensor": "COSMO-SkyMed", "generation": generation,
             "mode": "Spotlight" if mode == "SPOTLIGHT" else "StripMap",
             "azimuth_sweep_hz_s": sweep_hz_s(cfg, mode),
-            "ramp_centre_s": {role: h.doppler_ref[1] for role, h in headers.items()},
-            "master": names["master"], "slave": names["slave"], "size": list(cfg.size), "seed": cfg.seed,
-            "polarisation": POLARISATION, "days": days, "baseline_perp_m": baseline,
+            "ramp_centre_s": {name: h.doppler_ref[1] for (_, _, h), name in zip(passes, names, strict=True)},
+            "master": names[0], "size": list(cfg.size), "seed": cfg.seed, "polarisation": POLARISATION,
             "look_angle_deg": float(np.degrees(scene.look_angle)), "orbit": scene.orbit_source,
             "wavelength_m": WAVELENGTH_M, "coherence": cfg.coherence, "decorrelation": cfg.decorrelation,
             "snr_db": cfg.snr_db, "atmosphere_rms_rad": cfg.atmosphere_rms_rad,
-            "mogi": {**cfg.mogi, "dvolume_m3": dvolume}, "misregistration": cfg.misregistration,
+            "misregistration": cfg.misregistration,
             "slave_shift": {"lines": cfg.slave_shift[0], "samples": cfg.slave_shift[1]},
             "timing": {"line_interval_s": m.ati, "range_sampling_rate_hz": m.fs,
                        "near_range_time_s": m.near_range_time_s, "doppler_centroid_hz": 0.0},
             "bandwidth": {"azimuth": BANDWIDTH_AZ, "range": BANDWIDTH_RG},
             "conventions": "d = R_s(P) - R_s(P + u) toward the satellite; phase = -4 pi d / lambda; "
                            "offsets: position in the slave image of each master pixel minus the pixel",
-            **result["stats"][0],
         }
-        (work / "truth" / "truth.json").write_text(json.dumps(summary, indent=1, default=float))
+        summaries = []
+        for k, ((days, baseline, dvolume), name) in enumerate(zip(cfg.slaves(), names[1:], strict=True)):
+            summaries.append({**common, "slave": name, "days": days, "baseline_perp_m": baseline,
+                              "mogi": {**cfg.mogi, "dvolume_m3": dvolume}, **result["stats"][k]})
+            (truth_dirs[k] / "truth.json").write_text(json.dumps(summaries[-1], indent=1, default=float))
+        summary = summaries[0]
+        if cfg.stack:
+            summary = {**common, "slaves": names[1:], "pairs": {n: f"truth/{st}" for n, st in zip(names[1:], stems,
+                                                                                                 strict=True)},
+                       "coherence_between_slaves": summaries[0]["expected_coherence"] * cfg.coherence}
+            (work / "truth" / "truth.json").write_text(json.dumps(summary, indent=1, default=float))
         atomic.replace_dir(work / "truth", out / "truth")
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    log.info("simulated COSMO-SkyMed pair %s / %s in %s", names["master"], names["slave"], out)
+    log.info("simulated COSMO-SkyMed %s and %d slave(s) in %s", names[0], len(names) - 1, out)
     return summary

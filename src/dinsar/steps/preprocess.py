@@ -276,18 +276,14 @@ def simulate_pair(out: str | Path, simulate: dict, dem: str | Path | None = None
 
 def simulate_cosmo_pair(out: str | Path, simulate: dict, generation: int = 1, threads: int = 1,
                         mode: str = "HIMAGE") -> dict:
-    """A simulated COSMO-SkyMed pair (dinsar.simulate.cosmo_pair; generation 1: CSK, 2: CSG; mode HIMAGE:
-    StripMap, SPOTLIGHT) of the `simulate:` section's scene into `out` (master/*.h5, slave/*.h5, dem.tif,
-    truth/); returns the truth summary."""
-    from dinsar.errors import ConfigError
+    """A simulated COSMO-SkyMed pair or stack (dinsar.simulate.cosmo_pair; generation 1: CSK, 2: CSG; mode
+    HIMAGE: StripMap, SPOTLIGHT) of the `simulate:` section's scene into `out` (master/*.h5, slave/*.h5,
+    dem.tif, truth/); returns the truth summary."""
     from dinsar.simulate.cosmo_pair import write_cosmo_pair
     from dinsar.simulate.pair import PairConfig
 
-    cfg = PairConfig.from_dict(simulate)
-    if cfg.stack:
-        raise ConfigError("simulate.stack: the COSMO-SkyMed simulator makes a pair only")
     set_threads(threads)
-    return write_cosmo_pair(out, cfg, generation, mode)
+    return write_cosmo_pair(out, PairConfig.from_dict(simulate), generation, mode)
 
 
 def simulate_terrasar_pair(out: str | Path, simulate: dict, threads: int = 1) -> dict:

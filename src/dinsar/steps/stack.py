@@ -13,6 +13,8 @@ import numpy as np
 from dinsar.errors import DinsarError
 from dinsar.geometry.baseline import perpendicular_baseline, temporal_baseline_days
 from dinsar.io import atomic, plots
+from dinsar.layout import acquisition_start
+from dinsar.sensors import SENSORS, sensor_of
 from dinsar.steps.common import open_chain_product
 
 log = logging.getLogger(__name__)
@@ -20,23 +22,43 @@ log = logging.getLogger(__name__)
 _NAME = re.compile(r"^S1[A-D]_[A-Z0-9]{2}_SLC__1S[SD][VH]_(\d{8})T\d{6}_")
 
 
+def _product_of(path: Path) -> tuple[str, str] | None:
+    """(sensor, YYYY-MM-DD) of an SLC product in a stack folder, None for anything else: a Sentinel-1 SLC
+    SAFE dir or zip, a COSMO-SkyMed HDF5 file, a TerraSAR-X / TanDEM-X SSC product folder."""
+    sensor = sensor_of(path)
+    if sensor == "sentinel1":
+        m = _NAME.match(path.name) if path.suffix in (".SAFE", ".zip") else None
+        return (sensor, dt.datetime.strptime(m.group(1), "%Y%m%d").date().isoformat()) if m else None
+    if sensor == "terrasar" and not path.is_dir():
+        return None
+    try:
+        day, _ = acquisition_start(path.stem if sensor == "cosmo" else path.name)
+    except ValueError:
+        return None
+    return sensor, f"{day[:4]}-{day[4:6]}-{day[6:]}"
+
+
 def select_stack(folders, start: str | None = None, end: str | None = None, master: str | None = None,
                  ) -> tuple[Path, list[Path]]:
-    """SAR_MultiSlc's choice: the Sentinel-1 SLC products (SAFE dirs or zips) in `folders` acquired
-    from `start` to `end` (YYYY-MM-DD, inclusive), the one of date `master` (default: the first) as
-    master, the others as slaves in date order."""
+    """SAR_MultiSlc's choice: the SLC products (Sentinel-1 SAFE dirs or zips, COSMO-SkyMed HDF5 files,
+    TerraSAR-X product folders; one sensor) in `folders` acquired from `start` to `end` (YYYY-MM-DD,
+    inclusive), the one of date `master` (default: the first) as master, the others as slaves in date
+    order."""
     found: dict[str, list[Path]] = {}
+    sensors: dict[str, Path] = {}
     for folder in folders:
         folder = Path(folder)
         if not folder.is_dir():
-            raise DinsarError(f"{folder}: not a folder of SAFE products")
+            raise DinsarError(f"{folder}: not a folder of SLC products")
         for path in sorted(folder.iterdir()):
-            if path.suffix not in (".SAFE", ".zip"):
-                continue
-            m = _NAME.match(path.name)
-            if m:
-                day = dt.datetime.strptime(m.group(1), "%Y%m%d").date().isoformat()
-                found.setdefault(day, []).append(path)
+            got = _product_of(path)
+            if got:
+                sensors.setdefault(got[0], path)
+                found.setdefault(got[1], []).append(path)
+    if len(sensors) > 1:
+        a, b = sorted(sensors.items())[:2]
+        raise DinsarError(f"{b[1]}: a {SENSORS[b[0]]} product among {SENSORS[a[0]]} ones ({a[1].name}); a stack is "
+                          "one sensor's")
     days = [d for d in sorted(found) if (not start or d >= start) and (not end or d <= end)]
     if len(days) < 2:
         raise DinsarError(f"{', '.join(map(str, folders))}: {len(days)} acquisition date(s) between "
