@@ -32,12 +32,15 @@ def geocode(master_safe, dem, unwrapped_tif, ifg_tif, dst_los, dst_enu, dst_cohe
     Cloud-Optimised GeoTIFFs.  d = -λ φ_unw / (4π). The wrapped phase is interpolated as a complex
     number (its real and imaginary parts), never across a 2π jump. The radar rasters' multilook grid
     is the interferogram's (its tags); the output grid and the radar window of each block of output
-    rows come from dinsar.interferometry.geocode. Every output names each band and its unit and carries
-    the pair's tags, the looks and the config that made it (dinsar.io.describe)."""
+    rows come from dinsar.interferometry.geocode, the radar coordinates and LOS vectors of each block
+    from exact solutions on a coarse grid (dinsar.interferometry.geocode_grid). Every output names each
+    band and its unit and carries the pair's tags, the looks and the config that made it
+    (dinsar.io.describe)."""
     from rasterio.shutil import copy as rio_copy
 
     from dinsar.geometry.dem import scene_dem
-    from dinsar.interferometry.geocode import bilinear_many, los_enu, output_grid, radar_coordinates, radar_window
+    from dinsar.interferometry.geocode import bilinear_many, output_grid, radar_window
+    from dinsar.interferometry.geocode_grid import radar_coordinates_block
 
     set_threads(threads)
     product = open_chain_product(master_safe, polarisation, orbits)
@@ -81,7 +84,7 @@ def geocode(master_safe, dem, unwrapped_tif, ifg_tif, dst_los, dst_enu, dst_cohe
             wc = stack.enter_context(rasterio.open(work[2], "w", count=1, **prof))
             for first, n in raster.line_blocks(ny, GEOCODE_BLOCK_LINES):
                 lon, lat = geo.lonlat(first, n)
-                y, x, xyz, t = radar_coordinates(product, dem_grid, lon, lat, mlgrid)
+                y, x, enu = radar_coordinates_block(product, dem_grid, lon, lat, mlgrid)
                 # the radar window these nodes fall in, read for this block only
                 inside, box = radar_window(y, x, mlgrid.shape)
                 vals = np.full((4 if with_phase else 2, n * nx), np.nan)
@@ -90,7 +93,7 @@ def geocode(master_safe, dem, unwrapped_tif, ifg_tif, dst_los, dst_enu, dst_cohe
                     layers = radar_layers(Window(c0, r0, c1 - c0, r1 - r0))
                     vals[:, inside] = bilinear_many(layers, y[inside] - r0, x[inside] - c0)
                 vals = vals.reshape(-1, n, nx)
-                enu = los_enu(product, xyz, lon, lat, t).reshape(3, n, nx)
+                enu = enu.reshape(3, n, nx)
                 enu[:, ~np.isfinite(vals[1])] = np.nan
                 win = Window(0, first, nx, n)
                 wl.write(vals[0].astype(np.float32), 1, window=win)

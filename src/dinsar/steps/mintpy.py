@@ -252,7 +252,8 @@ def export(master_product, pairs: list[PairFiles], dem, enu_tif, shadow_tif, lay
 
     from dinsar.geometry.dem import scene_dem
     from dinsar.geometry.projection import sample_dem
-    from dinsar.interferometry.geocode import bilinear_many, radar_coordinates, radar_window
+    from dinsar.interferometry.geocode import bilinear_many, radar_window
+    from dinsar.interferometry.geocode_grid import radar_coordinates_block
 
     if not pairs:
         raise DinsarError(f"{dst_cfg}: no pair to export")
@@ -335,7 +336,7 @@ def export(master_product, pairs: list[PairFiles], dem, enu_tif, shadow_tif, lay
             n = min(BLOCK_ROWS, rows - first)
             r, c = np.mgrid[first:first + n, 0:cols]
             lon, lat = tr.c + (c + 0.5) * tr.a, tr.f + (r + 0.5) * tr.e
-            y, x, *_ = radar_coordinates(master, dem_grid, lon, lat, mlgrid)
+            y, x, _ = radar_coordinates_block(master, dem_grid, lon, lat, mlgrid)
             height = sample_dem(dem_grid, lon.ravel(), lat.ravel()).reshape(n, cols)
             win = Window(0, first, cols, n)
             east, north, up = enu_src.read(window=win).astype(np.float64)
