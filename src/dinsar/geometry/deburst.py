@@ -46,6 +46,10 @@ sub-swath in range, the union of the sub-swaths' azimuth extents:
                   sub-swath s+1 supplies the merged columns from ceil((a + b)/2) on
     valid         the merged pixel's sub-swath has, at the nearest debursted line, a burst whose valid
                   lines hold the fractional source line and whose valid samples hold the source column
+    crop          over a site (MergeGrid.crop_columns) the grid keeps merged columns [c0, c1): column 0 at
+                  τ0 + c0/f_s, offsets less c0, the supplied columns and the bursts' valid samples clamped
+                  to the window; a sub-swath left with none goes, and so do the whole lines only it covered.
+                  Every kept pixel keeps its line time, slant range and source position
 """
 
 from __future__ import annotations
@@ -77,6 +81,12 @@ def _seconds(dt: np.timedelta64) -> float:
 def _ns(seconds: float) -> np.timedelta64:
     return np.timedelta64(int(round(seconds * 1e9)), "ns")
 
+
+
+def _clamp(window: tuple[int, int], lo: int, hi: int) -> tuple[int, int]:
+    """[first, stop) within [lo, hi); empty (first == stop) where they do not meet."""
+    first = min(max(window[0], lo), hi)
+    return first, max(first, min(window[1], hi))
 
 
 def _interval(values, firsts, stops) -> tuple[np.ndarray, np.ndarray]:
@@ -377,6 +387,38 @@ class MergeGrid:
                     out.append(Rectangle(k, int(j), first + int(rows[0]), first + int(rows[-1]) + 1,
                                          p.first_col + int(good[0]), p.first_col + int(good[-1]) + 1))
         return out
+
+    def crop_columns(self, c0: int, c1: int) -> MergeGrid:
+        """This grid's merged columns [c0, c1) (clipped to the grid) as a grid of its own, column 0 at c0:
+        placements shifted by -c0 and clamped, each burst's valid samples clamped to the sub-swath columns
+        that land in the window (ESD takes its overlap pixels from them), the sub-swaths left with no column
+        dropped with the leading and trailing lines only they covered (whole lines: every kept pixel is the
+        same line and column time as here). Refused in one line when no sub-swath keeps a column."""
+        c0, c1 = max(0, int(c0)), min(self.samples, int(c1))
+        eps = 1e-6  # as in merge_grid: float noise in an offset must not add or drop a column
+        kept = []
+        for p, plan in zip(self.placements, self.plans, strict=True):
+            first, stop = max(p.first_col, c0), min(p.stop_col, c1)
+            if stop <= first:
+                continue
+            off = p.col_offset - c0
+            # the sub-swath's columns that the window's merged columns [0, c1 - c0 - 1] fall on or between: a
+            # merged pixel between two sub-swath samples is valid where both are (locate's closed interval)
+            lo, hi = math.floor(-off + eps), math.ceil(c1 - c0 - 1 - off - eps) + 1
+            spans = tuple(replace(s, valid_samples=_clamp(s.valid_samples, lo, hi)) for s in plan.spans)
+            kept.append((replace(p, col_offset=off, first_col=first - c0, stop_col=stop - c0),
+                         replace(plan, spans=spans)))
+        if not kept:
+            raise DinsarError(f"merge: no sub-swath of {'+'.join(p.swath for p in self.placements)} supplies a column "
+                              f"in [{c0}, {c1}) of the {self.samples}-column merged grid")
+        l0 = max(0, min(math.ceil(p.line_offset - eps) for p, _ in kept))
+        l1 = min(self.lines, max(math.floor(p.line_offset + pl.lines - 1 + eps) + 1 for p, pl in kept))
+        return MergeGrid(first_line_time=self.first_line_time + _ns(l0 * self.line_interval_s),
+                         line_interval_s=self.line_interval_s,
+                         near_range_time_s=self.near_range_time_s + c0 / self.range_sampling_rate_hz,
+                         range_sampling_rate_hz=self.range_sampling_rate_hz, lines=l1 - l0, samples=c1 - c0,
+                         placements=tuple(replace(p, line_offset=p.line_offset - l0) for p, _ in kept),
+                         plans=tuple(pl for _, pl in kept))
 
     def to_merged(self, swath: int, line, col) -> tuple[np.ndarray, np.ndarray]:
         """Merged (line, column) of sub-swath `swath`'s debursted (line, column): the inverse of locate."""

@@ -46,12 +46,13 @@ BLOCK_LINES = 256
 WHOLE = 1e-6
 
 
-def _scene(safe, polarisation, orbits, opts: Tops):
+def _scene(safe, polarisation, orbits, opts: Tops, crop: bool = True):
     from dinsar.sensors.iw import open_iw
 
     box = opts.box
     return open_iw(safe, polarisation or defaults().polarisation, orbits,
-                   None if box is None else (box["lonmin"], box["latmin"], box["lonmax"], box["latmax"]), opts.swaths)
+                   None if box is None else (box["lonmin"], box["latmin"], box["lonmax"], box["latmax"]), opts.swaths,
+                   crop=crop)
 
 
 def _merged_grid(scene) -> RadarGrid:
@@ -162,7 +163,8 @@ def merge(safe, dst_json=None, dst_slc=None, polarisation: str | None = None, or
     """One IW date merged: dst_json the merged product's sidecar (dinsar.sensors.merged; its SLC is named
     `<product>.tif` beside it), dst_slc that complex64 image on the merged grid (0 where no burst has a
     valid sample). Either may be None: a slave needs only its sidecar (its bursts are resampled from the
-    SAFE onto the master's grid), the master both."""
+    SAFE onto the master's grid), the master both. With opts.box the grid is the box's columns only
+    (dinsar.sensors.iw.box_columns), and only those are read and resampled."""
     set_threads(threads)
     opts = opts or defaults().tops
     scene = _scene(safe, polarisation, orbits, opts)
@@ -245,6 +247,7 @@ def _overlap(cut, plan, placement, m_img: _Bursts, s_img: _Bursts, m_reader, s_r
     if b <= a:
         return None
     before, after = plan.span_of(cut.before), plan.span_of(cut.after)
+    # valid samples of a cropped grid's plan are clamped to its window: the overlap pixels over the site only
     c0 = max(before.valid_samples[0], after.valid_samples[0])
     c1 = min(before.valid_samples[1], after.valid_samples[1])
     if c1 <= c0:
@@ -292,7 +295,9 @@ def coregister(master_safe, slave_safe, master_json, height_tif, dst_coreg, dst_
     set_threads(threads)
     opts = opts or defaults().tops
     m_scene = _scene(master_safe, polarisation, orbits, opts)
-    s_scene = _scene(slave_safe, polarisation, orbits, opts)
+    # the slave's own range crop is of no use here (its pixels go onto the master's cropped grid), and a
+    # sub-swath its geometry dropped at the box's edge, where the master's kept one, would be refused
+    s_scene = _scene(slave_safe, polarisation, orbits, opts, crop=False)
     merged = open_merged(master_json, polarisation)
     plans, grid, matched = m_scene.pair_plans(s_scene)
     if (grid.lines, grid.samples) != merged.shape:
