@@ -77,7 +77,7 @@ def generate(args) -> None:
     print(json.dumps({k: info[k] for k in ("master", "slave", "scene_size", "seconds", "generate")}, indent=1))
 
 
-def _config(case: str, inp: Path, work: Path) -> Path:
+def _config(case: str, inp: Path, work: Path, box: list[float] | None = None) -> Path:
     import yaml
 
     master = next((inp / "master").glob("*.SAFE"))
@@ -85,6 +85,8 @@ def _config(case: str, inp: Path, work: Path) -> Path:
     cfg = {"site": f"iw_{case}", "polarisation": "VV", "products": {"master": str(master), "slave": str(slave)},
            "dem": str(inp / "dem.tif"), "orbits": str(inp / "orbits"), "multilook": {"looks": LOOKS},
            "quicklook": {"looks": LOOKS}}
+    if box:  # the site: its bursts and (range crop) its columns only
+        cfg["tops"] = {"box": dict(zip(("lonmin", "latmin", "lonmax", "latmax"), box, strict=True))}
     path = work / f"iw_{case}.yaml"
     path.write_text(yaml.safe_dump(cfg, sort_keys=False))
     return path
@@ -109,7 +111,7 @@ class LoadSampler(threading.Thread):
 def run(args) -> None:
     inp, work = Path(args.input).resolve(), Path(args.work).resolve()
     work.mkdir(parents=True, exist_ok=True)
-    cfg = _config(args.case, inp, work)
+    cfg = _config(args.case, inp, work, args.box)
     cmd = [str(VENV_BIN / "dinsar"), "run", cfg.name, "--cores", "2"]
     if args.until:
         cmd += ["--until", args.until]
@@ -477,6 +479,8 @@ def main(argv=None) -> None:
     r.add_argument("--work", required=True)
     r.add_argument("--timeout", type=float, default=1800)
     r.add_argument("--until", default=None)
+    r.add_argument("--box", nargs=4, type=float, metavar=("LONMIN", "LATMIN", "LONMAX", "LATMAX"),
+                   help="tops.box: the site box (bursts and merged columns over it only)")
     p = sub.add_parser("profile")
     p.add_argument("--work", required=True)
     p.add_argument("--top", type=int, default=25)
