@@ -168,9 +168,8 @@ def _cmd_simulate(args: argparse.Namespace, extra: list[str]) -> int:
     if overrides:  # checked apart from the file, whose name would be wrong in the message
         simulate = dconfig.validate_section("simulate", {**simulate, **overrides})
     if args.sensor != "s1":
-        if args.mode == "IW" or (args.mode == "SPOT" and args.sensor == "tsx"):
-            pairs = "a StripMap pair" if args.sensor == "tsx" else "a StripMap or Spotlight pair"
-            raise DinsarError(f"--sensor {args.sensor}: {pairs} only (no --mode {args.mode})")
+        if args.mode == "IW":
+            raise DinsarError(f"--sensor {args.sensor}: a StripMap or Spotlight pair only (no --mode {args.mode})")
         sensor = "TerraSAR-X" if args.sensor == "tsx" else "COSMO-SkyMed"
         if dem:
             raise DinsarError(f"--sensor {args.sensor}: the {sensor} simulator makes its own DEM; drop `dem:` from "
@@ -178,8 +177,11 @@ def _cmd_simulate(args: argparse.Namespace, extra: list[str]) -> int:
         if args.sensor == "tsx":
             from dinsar.steps.preprocess import simulate_terrasar_pair
 
-            summary = simulate_terrasar_pair(args.out, simulate, threads=args.threads)
-            what = "TerraSAR-X StripMap SSC pair (X band, 1.9 m x 1.4 m pixels, orbit in the XML)"
+            spot = args.mode == "SPOT"
+            summary = simulate_terrasar_pair(args.out, simulate, threads=args.threads, mode="SL" if spot else "SM")
+            what = (f"TerraSAR-X SpotLight (SL) SSC pair (X band, 0.9 m x 1.1 m pixels, azimuth sweep "
+                    f"{summary['azimuth_sweep_hz_s']:.0f} Hz/s, orbit in the XML)" if spot else
+                    "TerraSAR-X StripMap SSC pair (X band, 1.9 m x 1.4 m pixels, orbit in the XML)")
         else:
             from dinsar.steps.preprocess import simulate_cosmo_pair
 
@@ -191,7 +193,7 @@ def _cmd_simulate(args: argparse.Namespace, extra: list[str]) -> int:
                     "COSMO-SkyMed StripMap pair (X band, ~3 m pixels, orbit in the files)")
         return _print_simulated(args.out, summary, what)
     if args.mode == "SPOT":
-        raise DinsarError("--mode SPOT: a Spotlight pair is COSMO-SkyMed's (--sensor csk or csg)")
+        raise DinsarError("--mode SPOT: a Spotlight pair is COSMO-SkyMed's or TerraSAR-X's (--sensor csk, csg or tsx)")
     if args.mode == "IW":
         if dem:
             raise DinsarError("--mode IW: the IW simulator makes its own DEM; drop `dem:` from the config")
@@ -280,7 +282,7 @@ def _info_terrasar(args: argparse.Namespace) -> list[tuple[str, str]]:
     return [
         ("product", p.name), ("mission", f"{p.mission} (TerraSAR-X / TanDEM-X), orbit {m.abs_orbit} "
                                          f"{m.orbit_direction.lower()}"),
-        ("product type", p.product_type), ("mode / beam", f"{p.mode} (StripMap) / {p.swath}"),
+        ("product type", p.product_type), ("mode / beam", f"{p.mode} ({p.imaging_mode}) / {p.swath}"),
         ("polarisation", f"{p.polarisation} (available: {', '.join(m.polarisations)})"),
         ("look side", p.look_side), ("lines x samples", f"{p.shape[0]} x {p.shape[1]}"),
         *_timing_rows(p),
@@ -389,12 +391,12 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--config", help="YAML with the `simulate:` keys of a site config (optionally `dem:`)")
     sim.add_argument("--mode", choices=("SM", "IW", "SPOT"), default="SM",
                      help="SM: a StripMap pair (default); IW: a Sentinel-1 IW TOPS pair, two sub-swaths (IW1, IW2), "
-                          "three bursts each; SPOT: a COSMO-SkyMed Spotlight pair (--sensor csk|csg; ~1 m pixels, "
-                          "the azimuth Doppler sweep of a steered beam)")
+                          "three bursts each; SPOT: a Spotlight pair (--sensor csk|csg|tsx; ~1 m pixels, the azimuth "
+                          "Doppler sweep of a steered beam)")
     sim.add_argument("--sensor", choices=("s1", "csk", "csg", "tsx"), default="s1",
                      help="s1: Sentinel-1 SAFE products (default); csk / csg: a COSMO-SkyMed first / second "
                           "generation StripMap (or --mode SPOT: Spotlight) pair (HDF5, X band, ~3 m / ~1 m "
-                          "pixels, the orbit in the files); tsx: a TerraSAR-X StripMap SSC pair "
+                          "pixels, the orbit in the files); tsx: a TerraSAR-X StripMap (or SpotLight) SSC pair "
                           "(level1Product XML + COSAR folders)")
     sim.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="cores to use (default: all)")
     sim.set_defaults(func=_cmd_simulate)

@@ -203,18 +203,20 @@ def test_staging_checks_then_copies(pair, tmp_path):
     assert terrasar.open_product(dst).read().shape == SIZE
     with pytest.raises(ProductError, match=r"no VV image \(offered: HH\); `polarisation:` in the config"):
         stage_terrasar(master, tmp_path / "vv" / master.name, polarisation="VV")
-    spot = _with_mode(master, tmp_path / "spot", "HS")
-    with pytest.raises(UnsupportedProductError, match=r"imagingMode HS \(High-resolution SpotLight\); this chain "
-                                                      r"processes TerraSAR-X StripMap \(SM\) only"):
-        stage_terrasar(spot, tmp_path / "hs" / spot.name)
-    with pytest.raises(UnsupportedProductError, match="imagingMode ST"):
-        open_chain_product(_with_mode(master, tmp_path / "st", "ST"), "HH")
+    scansar = _with_mode(master, tmp_path / "scansar", "SC")
+    with pytest.raises(UnsupportedProductError, match=r"imagingMode SC \(ScanSAR\); this chain processes TerraSAR-X "
+                                                      r"StripMap \(SM\) and Spotlight \(SL, HS, ST\) only"):
+        stage_terrasar(scansar, tmp_path / "sc" / scansar.name)
+    with pytest.raises(UnsupportedProductError, match="imagingMode WS"):
+        open_chain_product(_with_mode(master, tmp_path / "ws", "WS"), "HH")
+    spot = _with_mode(master, tmp_path / "spot", "HS")  # Spotlight is staged (its carrier: test_terrasar_spotlight)
+    assert terrasar.open_product(stage_terrasar(spot, tmp_path / "hs" / spot.name)).mode == "HS"
     cut = tmp_path / "cut" / master.name
     shutil.copytree(master, cut)
     (cut / cos).write_bytes((master / cos).read_bytes()[:20_000])
     with pytest.raises(ProductError, match=r"truncated in burst 1 of 1 at data line"):
         stage_terrasar(cut, tmp_path / "t" / cut.name)
-    assert not any((tmp_path / d).exists() for d in ("vv", "hs", "t"))
+    assert not any((tmp_path / d).exists() for d in ("vv", "sc", "t"))
 
 
 def test_resources_read_the_scene_size_from_the_xml(pair):
@@ -233,10 +235,12 @@ def test_cli_info_quicklook_and_simulate(pair, tmp_path, capsys):
     assert "SM (StripMap) / strip_007" in shown and "radar wavelength (m)        0.031067" in shown
     assert cli.main(["info", str(master), "--orbit", "x.EOF"]) == 1
     assert "--swath and --orbit do not apply to a TerraSAR-X product" in capsys.readouterr().err
-    spot = _with_mode(master, tmp_path / "spot", "SL")
-    assert cli.main(["info", str(spot)]) == 1
+    scansar = _with_mode(master, tmp_path / "scansar", "SC")
+    assert cli.main(["info", str(scansar)]) == 1
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "imagingMode SL (SpotLight)" in err[0]
+    assert len(err) == 1 and "imagingMode SC (ScanSAR)" in err[0]
+    assert cli.main(["info", str(_with_mode(master, tmp_path / "spot", "SL"))]) == 0
+    assert "SL (" in capsys.readouterr().out
     assert cli.main(["quicklook", "-in", str(master), "-out", str(tmp_path / "ql.tif"), "-ml", "2", "2"]) == 0
     meta = json.loads((tmp_path / "ql.json").read_text())
     assert meta["polarisation"] == "HH" and meta["shape"] == [SIZE[0] // 2, SIZE[1] // 2]
@@ -248,7 +252,7 @@ def test_cli_info_quicklook_and_simulate(pair, tmp_path, capsys):
     assert printed[0].startswith(f"{tmp_path / 'tsx'}/master/TSX1_SAR__SSC______SM_S_SRA_")
     assert terrasar.open_product(printed[1]).shape == (96, 80) and "TerraSAR-X StripMap SSC pair" in printed[2]
     assert cli.main(["simulate", "--out", str(tmp_path / "iw"), "--sensor", "tsx", "--mode", "IW"]) == 1
-    assert "a StripMap pair only" in capsys.readouterr().err
+    assert "dinsar: --sensor tsx: a StripMap or Spotlight pair only (no --mode IW)" in capsys.readouterr().err
 
 
 def test_the_pair_simulator_shares_no_code_with_the_chain():

@@ -111,6 +111,8 @@ def test_fields_are_the_xml(pair):
     assert p.polarisation == x.find("productComponents/imageData/polLayer").text == "HH"
     assert p.look_side == x.find("productInfo/acquisitionInfo/lookDirection").text.lower() == "right"
     assert p.product_type == "SSC" and p.bursts == () and p.azimuth_steering_rate_deg_s is None
+    assert p.imaging_mode == "StripMap" and not p.is_spotlight and p.spotlight_doppler is None
+    assert p.azimuth_carrier is None and p.doppler_centroid_rate_hz_s == 0.0  # no deramp for StripMap
     # timing: sceneInfo start/stop (isce2 _populateFrame), columnSpacing = line interval (sarpy ss_zd_s),
     # rowSpacing = two-way range sampling (isce2: pixel c·rowSpacing/2), rangeTime/firstPixel the near range
     assert p.start_time == _utc(x.find("productInfo/sceneInfo/start/timeUTC").text)
@@ -325,8 +327,8 @@ def _copy(pair, tmp_path, name="p") -> Path:
     return dst
 
 
-@pytest.mark.parametrize("mode", ["HS", "SL", "ST", "SC"])
-def test_other_modes_are_refused_in_one_line(pair, tmp_path, mode):
+@pytest.mark.parametrize("mode", ["SC", "WS", "XX"])
+def test_scansar_and_unknown_modes_are_refused_in_one_line(pair, tmp_path, mode):
     folder = _copy(pair, tmp_path)
 
     def set_mode(root):
@@ -335,7 +337,7 @@ def test_other_modes_are_refused_in_one_line(pair, tmp_path, mode):
     _edit_xml(folder, set_mode)
     with pytest.raises(UnsupportedProductError, match=rf"^{folder}/{folder.name}\.xml: imagingMode {mode} \(") as e:
         terrasar.open_product(folder)
-    assert "StripMap (SM) only" in str(e.value) and "\n" not in str(e.value)
+    assert "StripMap (SM) and Spotlight (SL, HS, ST) only" in str(e.value) and "\n" not in str(e.value)
 
 
 def test_detected_products_are_refused(pair, tmp_path):

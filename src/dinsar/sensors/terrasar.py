@@ -1,12 +1,17 @@
-"""TerraSAR-X / TanDEM-X SSC StripMap products: a product folder's level1Product XML and its COSAR image.
+"""TerraSAR-X / TanDEM-X SSC StripMap and Spotlight products: a product folder's level1Product XML and its
+COSAR image.
 
     p = open_product(folder, polarisation=None, orbit=None)
     p.shape, p.radar_grid, p.orbit, p.read(window), ...   # dinsar.sensors.product.SarProduct
 
 A product is the folder T[SD]X1_SAR__SSC______SM_..._<start>_<stop>/ with <same name>.xml and
 IMAGEDATA/IMAGE_<POL>_SRA_<beam>.cos. Supported: productType SSC (zero-Doppler slant-range complex),
-imagingMode SM; the Spotlight (HS, SL, ST) and ScanSAR (SC, WS) modes and the detected products (MGD,
-GEC, EEC) are refused in one line. Element names and places: dinsar.sensors.terrasar_metadata.
+imagingMode SM (StripMap) and SL, HS, ST (SpotLight, High-resolution SpotLight, Staring SpotLight); the
+ScanSAR modes (SC, WS) and the detected products (MGD, GEC, EEC) are refused in one line. A Spotlight
+image is one burst like StripMap, its Doppler centroid sweeping along azimuth: `spotlight_doppler` models
+it from the dopplerEstimate records (dinsar.sensors.terrasar_metadata.spotlight_doppler) and the chain
+resamples a Spotlight slave between a deramp and a reramp with `azimuth_carrier`
+(dinsar.geometry.spotlight). Element names and places: dinsar.sensors.terrasar_metadata.
 
 COSAR (DLR TX-GS-DD-3307, as isce2's src/cosar and GDAL's COSAR driver read it): big-endian; range lines
 of RTNB = (RS + 2) · 4 bytes; a StripMap file is one burst: 4 annotation lines (the header: BIB, RSRI,
@@ -34,6 +39,7 @@ from dinsar.errors import ProductError
 from dinsar.geometry.ellipsoid import ecef_to_geodetic
 from dinsar.geometry.orbit import Orbit
 from dinsar.geometry.radar import RadarGrid
+from dinsar.geometry.spotlight import SpotlightCarrier
 from dinsar.io.annotation import GeolocationGrid
 from dinsar.io.statevectors import StateVectors
 from dinsar.sensors import TERRASAR_PREFIXES
@@ -45,7 +51,14 @@ from dinsar.sensors.product import (
     pixel_to_ground,
     pixel_to_lonlat,
 )
-from dinsar.sensors.terrasar_metadata import TerrasarMetadata, read_metadata
+from dinsar.sensors.terrasar_metadata import (
+    MODES,
+    SPOTLIGHT_MODES,
+    SpotlightDoppler,
+    TerrasarMetadata,
+    read_metadata,
+    spotlight_doppler,
+)
 
 ANNOTATION_LINES = 4
 HEADER = struct.Struct(">7i4s")  # BIB, RSRI, RS, AS, BI, RTNB, TNL, 'CSAR'
@@ -142,7 +155,8 @@ class _Reader:
 
 @dataclass
 class TerrasarProduct:
-    """One polarisation of a TerraSAR-X / TanDEM-X SSC StripMap product: a dinsar.sensors.product.SarProduct."""
+    """One polarisation of a TerraSAR-X / TanDEM-X SSC StripMap or Spotlight product: a
+    dinsar.sensors.product.SarProduct."""
 
     path: Path
     name: str
@@ -161,7 +175,16 @@ class TerrasarProduct:
 
     @property
     def mode(self) -> str:
-        return self.meta.imaging_mode  # SM
+        return self.meta.imaging_mode  # SM, SL, HS, ST
+
+    @property
+    def imaging_mode(self) -> str:
+        """The mode's name: StripMap, SpotLight, High-resolution SpotLight, Staring SpotLight."""
+        return MODES[self.meta.imaging_mode]
+
+    @property
+    def is_spotlight(self) -> bool:
+        return self.meta.imaging_mode in SPOTLIGHT_MODES
 
     @property
     def swath(self) -> str:
@@ -223,15 +246,24 @@ class TerrasarProduct:
 
     @property
     def bursts(self) -> tuple[Burst, ...]:
-        return ()  # StripMap: one block
+        return ()  # StripMap and Spotlight: one block
 
     @property
     def azimuth_steering_rate_deg_s(self) -> float | None:
         return None  # not TOPS
 
-    @property
-    def azimuth_carrier(self) -> None:
-        return None  # StripMap only
+    @functools.cached_property
+    def azimuth_carrier(self) -> SpotlightCarrier | None:
+        """Spotlight: the carrier of `spotlight_doppler` (dinsar.geometry.spotlight), its sweep taken at the
+        middle line; None for StripMap, whose centroid is near constant."""
+        model = self.spotlight_doppler
+        if model is None:
+            return None
+        g = self.radar_grid
+        lines, samples = self.shape
+        return SpotlightCarrier.from_doppler(lines, samples, g.line_interval_s, model,
+                                             (lines - 1) // 2 * g.line_interval_s,
+                                             lambda cols: g.near_range_time_s + cols / g.range_sampling_rate_hz)
 
     def geo2rdr(self, lon, lat, h) -> tuple[np.ndarray, np.ndarray]:
         """(line, column) of lon/lat (degrees) at ellipsoidal heights h (m); NaN where not seen."""
@@ -277,6 +309,29 @@ class TerrasarProduct:
     def fm_rate(self) -> RangePolynomials:
         """processing/geometry/dopplerRate records (Hz/s); empty when the XML has none."""
         return self.meta.fm_rate
+
+    @functools.cached_property
+    def spotlight_doppler(self) -> SpotlightDoppler | None:
+        """Spotlight: the centroid over zero-Doppler azimuth time (s since the first line) and slant-range
+        time, fitted to the dopplerEstimate records; None for StripMap."""
+        return spotlight_doppler(self.meta) if self.is_spotlight else None
+
+    def doppler_centroid_at(self, slant_range_time, azimuth_time) -> np.ndarray:
+        """Doppler centroid (Hz) at two-way slant-range times and UTC zero-Doppler azimuth times (datetime64):
+        the Spotlight model, or the nearest record's for StripMap."""
+        model = self.spotlight_doppler
+        if model is None:
+            return np.asarray(self.doppler_centroid(slant_range_time, np.datetime64(azimuth_time, "ns")))
+        return model(slant_range_time, model.seconds(azimuth_time))
+
+    @property
+    def doppler_centroid_rate_hz_s(self) -> float:
+        """d f_dc / dt along zero-Doppler azimuth time at mid swath (Hz/s): 0 for StripMap, the azimuth sweep
+        of a Spotlight image."""
+        model = self.spotlight_doppler
+        if model is None:
+            return 0.0
+        return float(model.rate(0.5 * (self.meta.near_range_time_s + self.meta.far_range_time_s)))
 
     # -- samples
     @contextlib.contextmanager
@@ -329,11 +384,12 @@ def product_xml(path: str | Path) -> Path:
 
 def open_product(path: str | Path, polarisation: str | None = None,
                  orbit: StateVectors | None = None) -> TerrasarProduct:
-    """Open one polarisation of a TerraSAR-X / TanDEM-X SSC StripMap product folder.
+    """Open one polarisation of a TerraSAR-X / TanDEM-X SSC StripMap or Spotlight product folder.
 
     polarisation: HH, VV, HV or VH; None for the product's only one. orbit: StateVectors to use instead
-    of the XML's stateVec (they must cover the acquisition); None for the XML's. Another imaging mode than
-    SM, or another product type than SSC, is refused in one line (UnsupportedProductError)."""
+    of the XML's stateVec (they must cover the acquisition); None for the XML's. ScanSAR (SC, WS), or
+    another product type than SSC, is refused in one line (UnsupportedProductError); a Spotlight product
+    whose dopplerEstimate records cannot fix its centroid's sweep too (ProductError)."""
     folder = Path(str(path).rstrip("/"))
     meta = read_metadata(product_xml(folder), polarisation)
     if not meta.cos_path.is_file():
@@ -343,4 +399,6 @@ def open_product(path: str | Path, polarisation: str | None = None,
     if not sv.covers(meta.first_line_utc, meta.last_line_utc):
         raise ProductError(f"{sv.source}: orbit {sv.start} .. {sv.stop} does not cover the acquisition "
                            f"{meta.first_line_utc} .. {meta.last_line_utc}")
-    return TerrasarProduct(path=folder, name=folder.name, meta=meta, state_vectors=sv, annotation=annotation)
+    product = TerrasarProduct(path=folder, name=folder.name, meta=meta, state_vectors=sv, annotation=annotation)
+    product.spotlight_doppler  # noqa: B018 -- a Spotlight product whose centroid cannot be modelled fails here
+    return product

@@ -1,11 +1,15 @@
-"""TerraSAR-X / TanDEM-X StripMap geometry for simulated SSC products: instrument constants, the orbit, and
-the header of one image (`TsxHeader`, what dinsar.simulate.terrasar_writer writes as a level1Product).
+"""TerraSAR-X / TanDEM-X StripMap and SpotLight geometry for simulated SSC products: instrument constants,
+the orbit, and the header of one image (`TsxHeader`, what dinsar.simulate.terrasar_writer writes as a
+level1Product).
 
 The geometry is the simulator's own (dinsar.simulate.geometry and .orbit, numpy): a circular orbit at
 TerraSAR-X's ~514 km (97.44° inclination) placed so that the scene centre is seen at MID_RANGE_M on the
 middle line, right looking, ascending. Timing is StripMap's: 3800 Hz lines (~1.9 m along track on the
 ground), 109.89 MHz range sampling (1.36 m slant-range samples, the 100 MHz chirp), X band at 9.65 GHz.
-Nothing here imports the chain.
+SpotLight (SL): the 150 MHz chirp's 164.84 MHz sampling (0.91 m slant-range samples; the 300 MHz chirp of
+HS would be 329.67 MHz, 0.45 m) and 6500 Hz lines, the top of TerraSAR-X's 2-6.5 kHz PRF range that the
+spotlight modes use (~1.1 m along track; 0.8 of it processed, ~1.4 m resolution, between SL's 1.7 m and
+HS's 1.1 m). Nothing here imports the chain.
 """
 
 from __future__ import annotations
@@ -27,6 +31,9 @@ PRF_HZ = 3800.0  # productSpecific/complexImageInfo/commonPRF: ~1.9 m along trac
 RSF_HZ = 109_890_109.89  # commonRSF: 1.364 m slant-range samples (150 MHz mode: 164.8 MHz)
 RX_BANDWIDTH_HZ = 100e6  # instrument/settings/rxBandwidth
 BEAM_ID = "strip_007"
+# SpotLight: (range sampling Hz, line rate Hz, beam); spot_NNN is how delivered spotlight beams are named
+SL_RSF_HZ, SL_PRF_HZ, SL_BEAM_ID = 164_835_164.84, 6500.0, "spot_042"
+MODE_TIMING = {"SM": (RSF_HZ, PRF_HZ, BEAM_ID), "SL": (SL_RSF_HZ, SL_PRF_HZ, SL_BEAM_ID)}
 SV_STEP_S, SV_HALF_SPAN_S = 10.0, 100.0  # TerraSAR-X annotates state vectors every 10 s
 DOPPLER_ESTIMATES = 5  # dopplerEstimate records over the scene
 
@@ -52,6 +59,10 @@ class TsxHeader:
     doppler_ref_s: float  # two-way range time the Doppler polynomials are about
     doppler_coefficients: tuple[float, ...] = (0.0,)  # combinedDoppler: Hz in (tau - ref)^k, all estimates
     imaging_mode: str = "SM"
+    beam: str = BEAM_ID  # elevationBeamConfiguration, the COSAR's name
+    # Spotlight: the dopplerEstimate records ((timeUTC, combinedDoppler coefficients about doppler_ref_s),
+    # ...); empty: DOPPLER_ESTIMATES records of doppler_coefficients over the scene
+    doppler_estimates: tuple = ()
     look_direction: str = "RIGHT"
     orbit_direction: str = "ASCENDING"
     abs_orbit: int = 34567

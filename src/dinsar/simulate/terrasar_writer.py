@@ -2,14 +2,14 @@
 
     folder = write_product(parent, header, blocks)   # header: dinsar.simulate.terrasar_scene.TsxHeader
 
-gives parent/T[SD]X1_SAR__SSC______SM_S_SRA_<start>_<stop>/ with <same name>.xml and
+gives parent/T[SD]X1_SAR__SSC______<mode>_S_SRA_<start>_<stop>/ with <same name>.xml and
 IMAGEDATA/IMAGE_<POL>_SRA_<beam>.cos, the layout of a delivered product. Element names, places and
 units are those of DLR's Level 1b Product Format Specification (TX-GS-DD-3307) as the public readers
 read them (isce2 components/isceobj/Sensor/TerraSARX.py, sarpy's TSX reader, GDAL's COSAR driver): times
 'YYYY-MM-DDTHH:MM:SS.ffffffZ' (microseconds), rowSpacing = two-way range time between samples (s),
 columnSpacing = zero-Doppler azimuth time between lines (s), polynomials as <coefficient exponent="k">.
 
-COSAR (big-endian): one burst for StripMap; each range line is RTNB = (RS + 2) * 4 bytes. The burst
+COSAR (big-endian): one burst for StripMap and SpotLight; each range line is RTNB = (RS + 2) * 4 bytes. The burst
 opens with 4 annotation lines: the header (BIB, RSRI, RS, AS, BI, RTNB, TNL as int32, 'CSAR', version,
 oversampling factor int32, inverse SPECAN scaling rate float64, then 0x7F filler) and the azimuth
 sample relative index / first valid / last valid lines (8 filler bytes, then RS int32, 1-based). Each
@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dinsar.simulate.terrasar_scene import BEAM_ID, DOPPLER_ESTIMATES, PRF_HZ, RX_BANDWIDTH_HZ, SV_STEP_S, C, TsxHeader
+from dinsar.simulate.terrasar_scene import DOPPLER_ESTIMATES, RX_BANDWIDTH_HZ, SV_STEP_S, C, TsxHeader
 
 FILLER = b"\x7f"
 ANNOTATION_LINES = 4
@@ -49,7 +49,7 @@ def product_name(h: TsxHeader) -> str:
 
 
 def cos_name(h: TsxHeader) -> str:
-    return f"IMAGE_{h.polarisation}_SRA_{BEAM_ID}.cos"
+    return f"IMAGE_{h.polarisation}_SRA_{h.beam}.cos"
 
 
 def _sub(parent: ET.Element, tag: str, text=None, **attrib) -> ET.Element:
@@ -89,8 +89,10 @@ def _product_info(root: ET.Element, h: TsxHeader, name: str) -> None:
     _sub(acq, "polarisationMode", "SINGLE")
     _sub(_sub(acq, "polarisationList"), "polLayer", h.polarisation)
     _sub(acq, "lookDirection", h.look_direction)
-    _sub(acq, "elevationBeamConfiguration", BEAM_ID)
-    _sub(_sub(_sub(acq, "imagingModeSpecificInfo"), "stripMap"), "azimuthBeamID", "boresight")
+    _sub(acq, "elevationBeamConfiguration", h.beam)
+    specific = _sub(acq, "imagingModeSpecificInfo")
+    if h.imaging_mode == "SM":  # isce2 reads stripMap/azimuthBeamID; the spotlight block is not read by anyone
+        _sub(_sub(specific, "stripMap"), "azimuthBeamID", "boresight")
     variant = _sub(info, "productVariantInfo")
     _sub(variant, "productType", "SSC")
     _sub(variant, "productVariant", "SSC")
@@ -169,14 +171,16 @@ def _processing(root: ET.Element, h: TsxHeader) -> None:
     _sub(doppler, "dopplerCentroidCoordinateType", "RAW")
     dc = _sub(doppler, "dopplerCentroid", layerIndex=1)
     _sub(dc, "polLayer", h.polarisation)
-    _sub(dc, "numberOfDopplerRecords", DOPPLER_ESTIMATES)
-    for line in np.linspace(0, h.lines - 1, DOPPLER_ESTIMATES):
+    records = h.doppler_estimates or tuple((h.time(float(line)), h.doppler_coefficients)
+                                           for line in np.linspace(0, h.lines - 1, DOPPLER_ESTIMATES))
+    _sub(dc, "numberOfDopplerRecords", len(records))
+    mid = 0.5 * (lo + hi) - h.doppler_ref_s
+    for t, coefficients in records:
         est = _sub(dc, "dopplerEstimate")
-        _sub(est, "timeUTC", utc(h.time(float(line))))
-        mid = 0.5 * (lo + hi) - h.doppler_ref_s
-        _sub(est, "dopplerAtMidRange", float(np.polynomial.polynomial.polyval(mid, h.doppler_coefficients)))
+        _sub(est, "timeUTC", utc(t))
+        _sub(est, "dopplerAtMidRange", float(np.polynomial.polynomial.polyval(mid, coefficients)))
         _sub(est, "dopplerAmbiguity", 0)
-        _poly(est, "combinedDoppler", h.doppler_ref_s, h.doppler_coefficients, lo, hi)
+        _poly(est, "combinedDoppler", h.doppler_ref_s, coefficients, lo, hi)
     par = _sub(proc, "processingParameter")
     _sub(par, "rangeCompressionMethod", "MATCHED FILTER")
     _sub(par, "totalProcessedAzimuthBandwidth", h.azimuth_bandwidth_hz, units="Hz")
@@ -215,10 +219,10 @@ def level1_product(h: TsxHeader, name: str, cos_size: int) -> ET.ElementTree:
     _sub(_sub(instrument, "radarParameters"), "centerFrequency", h.frequency_hz, units="Hz")
     settings = _sub(instrument, "settings")
     _sub(settings, "polLayer", h.polarisation)
-    _sub(settings, "beamID", BEAM_ID)
+    _sub(settings, "beamID", h.beam)
     _sub(settings, "rxBandwidth", RX_BANDWIDTH_HZ, units="Hz")
     _sub(settings, "RSF", h.range_sampling_rate_hz, units="Hz")
-    _sub(_sub(settings, "settingRecord"), "PRF", PRF_HZ, units="Hz")
+    _sub(_sub(settings, "settingRecord"), "PRF", 1.0 / h.line_interval_s, units="Hz")
     _processing(root, h)
     ET.indent(root)
     return ET.ElementTree(root)

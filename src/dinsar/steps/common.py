@@ -22,16 +22,17 @@ def set_threads(threads: int) -> None:
 # What the interferometric chain processes correctly; anything else is refused, not approximated.
 CHAIN_MODES = ("SM",)  # Sentinel-1 (IW through dinsar.steps.tops first)
 COSMO_CHAIN_MODES = ("StripMap", "Spotlight")  # COSMO-SkyMed: Spotlight through its azimuth carrier
-# TerraSAR-X: StripMap (SM) only, refused otherwise by the reader itself (dinsar.sensors.terrasar_metadata)
+# TerraSAR-X: StripMap (SM) and Spotlight (SL, HS, ST); ScanSAR refused by the reader itself
+# (dinsar.sensors.terrasar_metadata)
 
 
 def open_chain_product(path, polarisation: str | None, orbits=None) -> SarProduct:
     """A product for the interferometric chain: a Sentinel-1 StripMap SLC, a merged IW date (its
-    `.merged.json` sidecar), a COSMO-SkyMed StripMap image (an `.h5` file: CSK or CSG) or a TerraSAR-X /
-    TanDEM-X StripMap SSC product folder, or one line refusing it (an IW SAFE goes through
-    dinsar.steps.tops first; a COSMO-SkyMed Spotlight image, a TerraSAR-X product of another mode, are
-    refused). polarisation None: the config's default (dinsar.settings: the schema owns it); for
-    COSMO-SkyMed and TerraSAR-X, the product's only image. orbits: a folder of EOF files for Sentinel-1;
+    `.merged.json` sidecar), a COSMO-SkyMed StripMap or Spotlight image (an `.h5` file: CSK or CSG) or a
+    TerraSAR-X / TanDEM-X StripMap or Spotlight SSC product folder, or one line refusing it (an IW SAFE goes
+    through dinsar.steps.tops first; a TerraSAR-X ScanSAR product is refused). polarisation None: the
+    config's default (dinsar.settings: the schema owns it); for COSMO-SkyMed and TerraSAR-X, the product's
+    only image. orbits: a folder of EOF files for Sentinel-1;
     COSMO-SkyMed and TerraSAR-X products carry their own orbit and take none.
 
     The steps use it through the SarProduct interface only (dinsar.sensors.product)."""

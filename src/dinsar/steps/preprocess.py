@@ -286,9 +286,10 @@ def simulate_cosmo_pair(out: str | Path, simulate: dict, generation: int = 1, th
     return write_cosmo_pair(out, PairConfig.from_dict(simulate), generation, mode)
 
 
-def simulate_terrasar_pair(out: str | Path, simulate: dict, threads: int = 1) -> dict:
-    """A simulated TerraSAR-X StripMap SSC pair (dinsar.simulate.terrasar_pair) of the `simulate:` section's
-    scene into `out` (master/<product>/, slave/<product>/, dem.tif, truth/); returns the truth summary."""
+def simulate_terrasar_pair(out: str | Path, simulate: dict, threads: int = 1, mode: str = "SM") -> dict:
+    """A simulated TerraSAR-X SSC pair (dinsar.simulate.terrasar_pair; mode SM: StripMap, SL: SpotLight) of the
+    `simulate:` section's scene into `out` (master/<product>/, slave/<product>/, dem.tif, truth/); returns the
+    truth summary."""
     from dinsar.errors import ConfigError
     from dinsar.simulate.pair import PairConfig
     from dinsar.simulate.terrasar_pair import write_terrasar_pair
@@ -297,7 +298,7 @@ def simulate_terrasar_pair(out: str | Path, simulate: dict, threads: int = 1) ->
     if cfg.stack:
         raise ConfigError("simulate.stack: the TerraSAR-X simulator makes a pair only")
     set_threads(threads)
-    return write_terrasar_pair(out, cfg)
+    return write_terrasar_pair(out, cfg, mode)
 
 
 def simulate_iw_pair(out: str | Path, simulate: dict, threads: int = 1) -> dict:
