@@ -70,7 +70,8 @@ rule doppler0:
     params:
         pol=S.polarisation,
         blocks=S.geometry.doppler_blocks,
-    threads: 2
+    # one thread: it then runs beside deformation_grid (one too) instead of after it, on the path to coregister
+    threads: 1
     resources:
         mem_mb=RES.mem_mb("doppler0", "safe"),
         runtime=RES.runtime("doppler0", "safe"),

@@ -80,7 +80,8 @@ else:
             pol=S.polarisation,
             orbits=INPUTS.orbits,
             opts=S.coregistration,
-        threads: 2
+        # one thread: its correlation windows run one after the other (numpy FFTs), and doppler0 takes the other
+        threads: 1
         resources:
             mem_mb=RES.mem_mb("deformation_grid", "master"),
             runtime=RES.runtime("deformation_grid", "master"),
