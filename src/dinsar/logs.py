@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import sys
+import time
+from collections.abc import Iterable, Iterator
 
 from dinsar.errors import DinsarError
 
@@ -46,3 +48,29 @@ def to_file(path: str | None):
         handler.close()
         if screen is not None:
             logging.getLogger("dinsar").removeHandler(screen)
+
+
+class Progress:
+    """INFO lines at about every 10 % of a long pass's blocks, so that `tail -f logs/...` shows a step moving."""
+
+    def __init__(self, what: str, total: int, logger: logging.Logger | None = None):
+        self.what, self.total, self.done, self.t0 = what, max(1, total), 0, time.perf_counter()
+        self.next = 0.1
+        self.log = logger or logging.getLogger("dinsar")
+
+    def step(self) -> None:
+        self.done += 1
+        if self.done / self.total + 1e-9 >= self.next or self.done == self.total:
+            self.log.info("%s: %d%% (%d/%d blocks, %.1f s)", self.what, round(100 * self.done / self.total),
+                          self.done, self.total, time.perf_counter() - self.t0)
+            while self.next <= self.done / self.total + 1e-9:
+                self.next += 0.1
+
+
+def progress(blocks: Iterable, what: str, logger: logging.Logger | None = None) -> Iterator:
+    """The blocks, a Progress line after each tenth of them is done."""
+    blocks = list(blocks)
+    p = Progress(what, len(blocks), logger)
+    for block in blocks:
+        yield block
+        p.step()

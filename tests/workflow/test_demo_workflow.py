@@ -53,6 +53,12 @@ def test_demo_workflow_and_rerun(tmp_path):
     for rule in ("simulate_pair", "unpack", "quicklook", "dem_projection", "simulate_amplitude", "doppler0"):
         assert list((tmp_path / "logs" / "demo" / rule).glob("*.log")), rule
         assert list((tmp_path / "benchmarks" / "demo" / rule).glob("*.tsv")), rule
+    # long steps say how far they are (dinsar.logs.progress): `tail -f` on their log shows them moving
+    for rule, what in (("simulate_pair", "simulated images"), ("dem_projection", "DEM projection, radar"),
+                       ("simulate_amplitude", "simulated amplitude"), ("coregister", "coregistration"),
+                       ("interferogram", "interferogram"), ("unwrap", "fine cycles"), ("geocode", "geocoding")):
+        (log,) = (tmp_path / "logs" / "demo" / rule).glob("*.log")
+        assert f"{what}: 100% (" in log.read_text(), (rule, what)
     # the report: quicklooks of each step with their captions, the config and run times
     report = subprocess.run(cmd + ["--report", "report.html"], cwd=tmp_path, capture_output=True, text=True,
                             timeout=300)

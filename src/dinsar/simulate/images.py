@@ -10,6 +10,7 @@ convolved with a band-limited impulse response.
 
 from __future__ import annotations
 
+import logging
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -17,9 +18,12 @@ import numpy as np
 import rasterio
 
 from dinsar.io import raster
+from dinsar.logs import progress
 from dinsar.simulate.config import BANDWIDTH_AZ, BANDWIDTH_RG, DN_SCALE, PairConfig
 from dinsar.simulate.passes import C, Scene
 from dinsar.simulate.synthesis import convolve_grid, power_gain, splat
+
+log = logging.getLogger(__name__)
 
 BLOCK_SCATTERERS = 1 << 19  # scatterers computed at once: bounds memory whatever the scene size
 
@@ -112,7 +116,7 @@ def synthesise(scene: Scene, out: Path, truth_dirs: list[Path], cross_pol: bool 
     prev, prev_lines = None, None
     rolling = _Rolling(keys, cols, m)
     try:
-        for a in range(-m, lines + m, block_lines):
+        for a in progress(range(-m, lines + m, block_lines), "simulated images", log):
             e = min(a + block_lines, lines + m)
             sc_lines = np.arange(a, e)
             if prev is None:

@@ -13,6 +13,7 @@ from rasterio.windows import Window
 
 from dinsar.geometry.multilook import MultilookGrid
 from dinsar.io import atomic, describe, raster
+from dinsar.logs import progress
 from dinsar.steps.common import open_chain_product, set_threads
 
 GEOCODE_BLOCK_LINES = 256  # output rows per block; each reads only the radar window its nodes fall in
@@ -82,7 +83,7 @@ def geocode(master_safe, dem, unwrapped_tif, ifg_tif, dst_los, dst_enu, dst_cohe
             wl = stack.enter_context(rasterio.open(work[0], "w", count=1, **prof))
             we = stack.enter_context(rasterio.open(work[1], "w", count=3, **prof))
             wc = stack.enter_context(rasterio.open(work[2], "w", count=1, **prof))
-            for first, n in raster.line_blocks(ny, GEOCODE_BLOCK_LINES):
+            for first, n in progress(raster.line_blocks(ny, GEOCODE_BLOCK_LINES), "geocoding", log):
                 lon, lat = geo.lonlat(first, n)
                 y, x, enu = radar_coordinates_block(product, dem_grid, lon, lat, mlgrid)
                 # the radar window these nodes fall in, read for this block only

@@ -12,6 +12,7 @@ from rasterio.windows import Window
 
 from dinsar.errors import RasterError
 from dinsar.io import atomic, png, raster
+from dinsar.logs import progress
 from dinsar.settings import defaults
 from dinsar.steps.common import open_chain_product, set_threads
 
@@ -70,7 +71,7 @@ def dem_projection(safe: str | Path, dem: str | Path, dst_projection: str | Path
         prof = raster.geotiff_profile(ny, nx, np.float32, count=3, crs=scene_dem.crs,
                                       transform=scene_dem.transform, nodata=np.nan)
         with rasterio.open(tmps[0], "w", **prof) as w:
-            for first, n in raster.line_blocks(ny, GEOMETRY_BLOCK_LINES):
+            for first, n in progress(raster.line_blocks(ny, GEOMETRY_BLOCK_LINES), "DEM projection, DEM", log):
                 line, col, _ = dem_to_radar(scene_dem, orbit, grid, slice(first, first + n))
                 window = Window(0, first, nx, n)
                 w.write(np.stack([line, col, scene_dem.height[first:first + n]]).astype(np.float32),
@@ -98,7 +99,7 @@ def dem_projection(safe: str | Path, dem: str | Path, dst_projection: str | Path
             heights = (float(np.nanmin(scene_dem.height)), float(np.nanmax(scene_dem.height)))
             holes_dem = _mask_as_dem(scene_dem) if scene_dem.filled.any() else None
             counts = np.zeros(3, np.int64)  # pixels per flag
-            for first, n in raster.line_blocks(lines, GEOMETRY_BLOCK_LINES):
+            for first, n in progress(raster.line_blocks(lines, GEOMETRY_BLOCK_LINES), "DEM projection, radar", log):
                 xyz, h = _ground(scene_dem, orbit, grid, first, n, cols, heights)
                 ok = np.isfinite(h)
                 flag = np.where(ok, 0, 2).astype(np.float32)
@@ -175,7 +176,7 @@ def simulate_amplitude(safe: str | Path, dem: str | Path, dst_amplitude: str | P
         try:
             for w in writers:
                 w.gcps = gcps
-            for first, n in raster.line_blocks(lines, GEOMETRY_BLOCK_LINES // 4):
+            for first, n in progress(raster.line_blocks(lines, GEOMETRY_BLOCK_LINES // 4), "simulated amplitude", log):
                 amp, shadow, layover = simulate_lines(scene_dem, product.orbit, product.radar_grid, first, n,
                                                       cols, oversample)
                 window = Window(0, first, cols, n)

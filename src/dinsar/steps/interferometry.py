@@ -22,6 +22,7 @@ from dinsar.io.raster import read_xyz
 from dinsar.kernels.interferogram import framed, interfere_multilook
 from dinsar.kernels.resample import HALF, resample
 from dinsar.layout import acquisition_start
+from dinsar.logs import progress
 from dinsar.sensors import SENSORS, sensor_of
 from dinsar.settings import Coregistration, defaults
 from dinsar.steps.common import open_chain_product, set_threads
@@ -157,7 +158,7 @@ def coregister(master_safe, slave_safe, height_tif, grid_json, dst, polarisation
     with atomic.outputs(dst) as (tmp,), rasterio.open(tmp, "w", **prof) as w, \
             s.open() as sr, rasterio.open(height_tif) as hr, raster.BackgroundWrites() as writes:
         w.gcps = raster.gcps_from_grid(m.footprint)
-        for first, n in raster.line_blocks(lines, BLOCK_LINES):
+        for first, n in progress(raster.line_blocks(lines, BLOCK_LINES), "coregistration", log):
             y, x = lookup.slave_offsets(m, s, first, hr.read(1, window=Window(0, first, cols, n)), model,
                                         absolute=True)
             finite = np.isfinite(y)
@@ -227,7 +228,7 @@ def interferogram(master_safe, slave_safe, slave_coreg, height_tif, dst, looks=N
             raster.open_samples(slave_coreg) as sr, rasterio.open(height_tif) as hr:
         w.gcps = raster.gcps_from_grid(m.footprint, (naz, nrg))
         filled = int(hr.tags().get("FILLED_PIXELS", "0")) > 0
-        for first in range(0, out_l * naz, block):
+        for first in progress(range(0, out_l * naz, block), "interferogram", log):
             n = min(block, out_l * naz - first)
             h = hr.read(1, window=Window(0, first, width, n))
             if filled:  # a height interpolated over a DEM hole: its topographic phase is a guess

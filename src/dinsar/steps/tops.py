@@ -35,6 +35,7 @@ from dinsar.geometry.tops import burst_carrier
 from dinsar.interferometry.esd import EsdResult, Overlap, esd_shift
 from dinsar.interferometry.tops_resample import HALO, resample_burst, slave_window
 from dinsar.io import atomic, raster
+from dinsar.logs import progress
 from dinsar.settings import Tops, defaults
 from dinsar.steps.common import set_threads
 
@@ -195,7 +196,7 @@ def _write_merged(scene, meta: dict, dst) -> None:
         w = stack.enter_context(rasterio.open(dst, "w", **raster.geotiff_profile(g.lines, g.samples, np.complex64)))
         writes = stack.enter_context(raster.BackgroundWrites())
         w.gcps = raster.gcps_from_grid(footprint)
-        for first, n in raster.line_blocks(g.lines, BLOCK_LINES):
+        for first, n in progress(raster.line_blocks(g.lines, BLOCK_LINES), "merged SLC", log):
             out = np.zeros((n, g.samples), np.complex64)
             for r in g.rectangles(first, n):
                 img, p = images[r.swath], g.placements[r.swath]
@@ -316,7 +317,7 @@ def coregister(master_safe, slave_safe, master_json, height_tif, dst_coreg, dst_
         with atomic.outputs(dst_coreg, dst_esd) as (tc, te):
             with rasterio.open(tc, "w", **prof) as w, raster.BackgroundWrites() as writes:
                 w.gcps = raster.gcps_from_grid(merged.footprint)
-                for first, n in raster.line_blocks(grid.lines, BLOCK_LINES):
+                for first, n in progress(raster.line_blocks(grid.lines, BLOCK_LINES), "coregistration", log):
                     out = np.zeros((n, grid.samples), np.complex64)
                     rects = grid.rectangles(first, n)
                     for k, img in enumerate(s_imgs):

@@ -15,6 +15,7 @@ from rasterio.windows import Window
 from dinsar.errors import DinsarError
 from dinsar.geometry.multilook import MultilookGrid
 from dinsar.io import atomic, describe, raster
+from dinsar.logs import Progress
 from dinsar.settings import Filter, Unwrap, defaults
 from dinsar.steps.common import set_threads
 
@@ -27,22 +28,6 @@ BLOCK_LINES = 512  # lines of the multilooked grid per block (rounded to the fil
 SNAPHU_TILE = 2048  # methods snaphu and snaphu_tiles: SNAPHU tiles of at most this many pixels a side
 REFERENCE_WINDOW = 9  # the reference: centre of the most coherent window² area of the main component
 RATE_SAMPLE_PIXELS = 32_000_000  # multiscale's fringe rate: from about this many pixels (whole rows of tiles)
-
-
-class _Progress:
-    """INFO lines at about every 10 % of a pass's blocks."""
-
-    def __init__(self, what: str, total: int):
-        self.what, self.total, self.done, self.t0 = what, max(1, total), 0, time.perf_counter()
-        self.next = 0.1
-
-    def step(self) -> None:
-        self.done += 1
-        if self.done / self.total + 1e-9 >= self.next or self.done == self.total:
-            log.info("%s: %d%% (%d/%d blocks, %.1f s)", self.what, round(100 * self.done / self.total), self.done,
-                     self.total, time.perf_counter() - self.t0)
-            while self.next <= self.done / self.total + 1e-9:
-                self.next += 0.1
 
 
 def filter_unwrap(ifg_tif, dst_filtered, dst_unwrapped, filtering: Filter | None = None,
@@ -129,7 +114,7 @@ def _coarse_factor(ifg_tif, u: Unwrap) -> int:
         rate = FringeRate()
         stride = max(1, math.ceil(ny * nx / RATE_SAMPLE_PIXELS))
         rows = list(range(0, ny, stride * raster.TILE))
-        progress = _Progress("fringe rate", len(rows))
+        progress = Progress("fringe rate", len(rows), log)
         for first in rows:
             win = Window(0, first, nx, min(raster.TILE, ny - first))
             amp, phase, coh, ok = src.read(window=win)
@@ -153,8 +138,8 @@ def _filter_pass(ifg_tif, w, f: Filter, min_coherence: float, threads: int, coar
     with rasterio.open(ifg_tif) as src:
         ny, nx = src.height, src.width
         parts = list(goldstein_blocks.blocks(ny, -(-BLOCK_LINES // step) * step, f.patch))
-        progress = _Progress("Goldstein filter" + (f" and {coarse.factor}x{coarse.factor} coarse sums"
-                                                   if coarse is not None else ""), len(parts))
+        progress = Progress("Goldstein filter" + (f" and {coarse.factor}x{coarse.factor} coarse sums"
+                                                   if coarse is not None else ""), len(parts), log)
 
         def compute(first, keep, m, bands):
             amp, phase, coh, ok = bands
@@ -211,7 +196,7 @@ def _multiscale(ifg_tif, filtered_tif, w, u: Unwrap, enl: float, coarse, masks, 
             return unw, cc, coh, valid
 
         (r0, c0), offset = _multiscale_reference(u, gc, solution, window, (ny, nx))
-        progress = _Progress("fine cycles", len(masks))
+        progress = Progress("fine cycles", len(masks), log)
         for first, n, packed in masks:
             win = Window(0, first, nx, n)
             valid = np.unpackbits(packed, axis=1, count=nx).astype(bool)
