@@ -110,39 +110,44 @@ SYNTH_ML = 3333 * 2083 / 1e6  # benchmarks/unwrap_scale.py's `mid` case
 #     and 13:14 UTC (memory the largest of them, time the longest) — /usr/bin/time -v;
 #   MID, BIG: the 8192 × 4096 and 16384 × 8192 pairs, RESULTS.md "Scene-size calibration" (benchmarks/run.py's
 #     steps under /usr/bin/time -v, and the Snakemake benchmark files of `dinsar run` on them: the larger);
-#     their run times were taken on a shared machine (load 4 to 9 on 2 cores): upper bounds.
+#     their run times were taken on a shared machine (load 4 to 9 on 2 cores): upper bounds;
+#   FULL, as of 2026-12-02 21:00 UTC: the Snakemake benchmark files of `dinsar run` on the 40000 × 25000 pair
+#     (RESULTS.md "40000×25000 pair, SAFE → geocoded LOS through `dinsar run --cores 2`"; idle machine) where they
+#     are the larger or the step's code changed since (geocode: coarse-grid radar coordinates; compare_truth by
+#     blocks; doppler0 on one thread); wall times from them, peak RSS their sampled maximum.
 _MEASURED_MB = {
     "dem_projection": ((DEMO, 275.5), (MID, 342.7), (BIG, 554.4), (FULL, 1282.0)),
     "deformation_grid": ((DEMO, 211.8), (MID, 241.2), (BIG, 295.2), (FULL, 426.4)),
     "coregister": ((DEMO, 274.2), (MID, 529.7), (BIG, 1371.3), (FULL, 1956.4)),
     "interferogram": ((DEMO, 306.3), (MID, 844.4), (BIG, 1621.2), (FULL, 1989.2)),
-    "geocode": ((DEMO_ML, 300.0), (MID_ML, 431.5), (BIG_ML, 710.5), (FULL_ML, 2181.0)),
+    "geocode": ((DEMO_ML, 300.0), (MID_ML, 431.5), (BIG_ML, 710.5), (FULL_ML, 2158.1)),
     "simulate_pair": ((DEMO, 836.8), (MID, 1476.8), (BIG, 2042.6), (FULL, 2400.8)),
     "unpack": ((2 * DEMO, 130.6), (2 * MID, 130.6), (2 * BIG, 130.7)),  # Mpx: bytes / 4, both polarisations
-    "quicklook": ((DEMO, 264.2), (MID, 469.7), (BIG, 902.3)),
+    "quicklook": ((DEMO, 264.2), (MID, 469.7), (BIG, 902.3), (FULL, 1545.6)),
     "simulate_amplitude": ((DEMO, 355.0), (MID, 567.7), (BIG, 1295.9)),
-    "doppler0": ((DEMO, 197.8), (MID, 204.9), (BIG, 218.5)),
-    "compare_truth": ((DEMO, 230.4), (MID, 895.9), (BIG, 3150.6)),
+    "doppler0": ((DEMO, 197.8), (MID, 204.9), (BIG, 218.5), (FULL, 272.3)),
+    # by blocks since fa772b2 (before, the whole truth in float64: 3150.6 MB at BIG)
+    "compare_truth": ((DEMO, 203.1), (FULL, 1831.4)),
     # unwrapping on the whole image (SNAPHU): the step and SNAPHU together where unwrap_scale.py measured
     # both (`mid` case 07:43 UTC), SNAPHU alone at full size (RESULTS.md 12:36 UTC)
     "unwrap:whole": ((DEMO_ML, 272.0), (SYNTH_ML, 1265.0), (FULL_ML, 11518.3)),
     # multiscale (the default): RESULTS.md unwrap_scale.py `demo` and `mid` cases, and this BIG run
-    "unwrap:multiscale": ((DEMO_ML, 243.0), (MID_ML, 384.1), (SYNTH_ML, 565.0), (BIG_ML, 689.7)),
+    "unwrap:multiscale": ((DEMO_ML, 243.0), (MID_ML, 384.1), (SYNTH_ML, 565.0), (BIG_ML, 689.7), (FULL_ML, 1771.6)),
 }
 _MEASURED_S = {
-    "dem_projection": ((DEMO, 2.33), (MID, 8.82), (BIG, 33.29), (FULL, 74.9)),
-    "deformation_grid": ((DEMO, 2.59), (MID, 24.73), (BIG, 17.73), (FULL, 4.53)),
-    "coregister": ((DEMO, 1.66), (MID, 9.33), (BIG, 39.81), (FULL, 74.76)),
-    "interferogram": ((DEMO, 1.56), (MID, 7.83), (BIG, 34.69), (FULL, 56.23)),
-    "geocode": ((DEMO_ML, 2.11), (MID_ML, 19.6), (BIG_ML, 77.77), (FULL_ML, 212.11)),
+    "dem_projection": ((DEMO, 2.33), (MID, 8.82), (BIG, 33.29), (FULL, 92.9)),
+    "deformation_grid": ((DEMO, 2.59), (MID, 24.73), (BIG, 17.73), (FULL, 5.99)),
+    "coregister": ((DEMO, 1.66), (MID, 9.33), (BIG, 39.81), (FULL, 84.97)),
+    "interferogram": ((DEMO, 1.56), (MID, 7.83), (BIG, 34.69), (FULL, 66.53)),
+    "geocode": ((DEMO_ML, 2.11), (MID_ML, 19.6), (BIG_ML, 77.77), (FULL_ML, 85.22)),
     "simulate_pair": ((DEMO, 10.96), (MID, 198.32), (BIG, 1052.71), (FULL, 1846.88)),
     "unpack": ((2 * DEMO, 3.39), (2 * MID, 3.74), (2 * BIG, 1.39)),
-    "quicklook": ((DEMO, 9.8), (MID, 4.67), (BIG, 7.8)),
+    "quicklook": ((DEMO, 9.8), (MID, 4.67), (BIG, 7.8), (FULL, 10.11)),
     "simulate_amplitude": ((DEMO, 71.22), (MID, 163.23), (BIG, 783.41)),
-    "doppler0": ((DEMO, 10.86), (MID, 3.25), (BIG, 5.18)),
-    "compare_truth": ((DEMO, 7.39), (MID, 6.49), (BIG, 22.17)),
+    "doppler0": ((DEMO, 10.86), (MID, 3.25), (BIG, 5.18), (FULL, 15.66)),
+    "compare_truth": ((DEMO, 7.39), (MID, 6.49), (BIG, 22.17), (FULL, 60.51)),
     "unwrap:whole": ((DEMO_ML, 4.59), (SYNTH_ML, 144.6), (FULL_ML, 1203.55)),
-    "unwrap:multiscale": ((DEMO_ML, 2.3), (MID_ML, 4.84), (SYNTH_ML, 27.1), (BIG_ML, 17.13)),
+    "unwrap:multiscale": ((DEMO_ML, 2.3), (MID_ML, 4.84), (SYNTH_ML, 27.1), (BIG_ML, 17.13), (FULL_ML, 35.37)),
 }
 
 
@@ -179,13 +184,12 @@ MODELS: dict[str, RuleModel] = {
     "unwrap:snaphu": _WHOLE,
     "unwrap:snaphu_tiles": _WHOLE,
     "unwrap:whirlwind": _WHOLE,
-    # no full-size measurement yet: measured to 15 Mpx multilooked, extended along the last segment
     "unwrap:multiscale": _measured("unwrap:multiscale", "multilooked", "the filter and the fine grid by blocks of "
                                    "lines, whole-image SNAPHU on a coarse grid of <= ~4 Mpx: grows slowly"),
     "geocode": _measured("geocode", "multilooked", "streams blocks of output rows, each reading its radar window; "
                          "the DEM of the footprint grows"),
-    "compare_truth": _measured("compare_truth", "scene", "the whole truth (float64, full resolution) and the "
-                               "multilooked rasters in memory: ~23 bytes a pixel"),
+    "compare_truth": _measured("compare_truth", "scene", "blocks of multilooked rows, the truth read by windows: "
+                               "grows with the columns"),
     # IW: measured on the IW demo only (merged 4555 × 947: tops_merge 240 MB, 6.9 s; tops_grid 194 MB, 8 s):
     # tops_merge reads bursts and writes complex64 blocks as coregister does (its curves); tops_coregister
     # adds the master's whole height raster (float32, and its flag band read once: 9 bytes a pixel) and ESD

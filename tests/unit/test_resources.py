@@ -16,17 +16,21 @@ from tests.conftest import ROME_SAFE, S3_SAFE
 # (multilooked 13333 × 8333), 2 threads, from benchmarks/RESULTS.md:
 #   "40000×25000 pair, steps `ifg`, 2 threads — 2026-11-26 13:14 UTC" (dem_projection .. interferogram),
 #   "40000×25000 pair, steps `all`, 2 threads — 2026-11-26 12:36 UTC" (unwrap: SNAPHU on the whole image),
-#   its note on the streaming geocode rerun of 12:39 UTC (2181 MB, 193.55 s),
-#   "40000×25000 pair, steps `ifg`, 2 threads — 2026-11-26 10:02 UTC" (simulate).
+#   "40000×25000 pair, steps `ifg`, 2 threads — 2026-11-26 10:02 UTC" (simulate),
+#   "40000×25000 pair, SAFE → geocoded LOS through `dinsar run --cores 2`" of 2026-12-02 (geocode with its
+#   coarse-grid radar coordinates, compare_truth by blocks, the multiscale unwrapping, the larger figures of
+#   dem_projection, coregister and interferogram).
 FULL_SIZE_MEASURED = {
-    "dem_projection": (1282.0, 74.9),
+    "dem_projection": (1282.0, 92.9),
     "deformation_grid": (426.4, 2.99),
-    "coregister": (1956.4, 74.76),
-    "interferogram": (1989.2, 52.53),
+    "coregister": (1956.4, 84.97),
+    "interferogram": (1989.2, 66.53),
     "unwrap": (11518.3, 1203.55),
-    "geocode": (2181.0, 193.55),
+    "geocode": (2158.1, 85.22),
+    "compare_truth": (1831.4, 60.51),
     "simulate_pair": (2400.8, 1846.88),
 }
+MULTISCALE_FULL = (1771.6, 35.37)  # unwrap's default method, the same dinsar run
 # the rule's input the model reads, per rule (as the rule files name it)
 SCENE_RULES = ["quicklook", "dem_projection", "simulate_amplitude", "doppler0", "deformation_grid", "coregister",
                "interferogram", "compare_truth"]
@@ -141,6 +145,8 @@ def test_staging_asks_a_constant_memory_and_time_with_the_bytes(tmp_path):
 def test_multiscale_unwrapping_needs_far_less_than_the_whole_image(scene):
     full = scene(40000, 25000)
     multiscale = _job(R.SceneResources(planned_px=1, unwrap_method="multiscale"), "unwrap", full)
+    peak_mb, wall_s = MULTISCALE_FULL
+    assert peak_mb < multiscale.mem_mb < 2 * peak_mb and wall_s < multiscale.runtime * 60
     whole = _job(R.SceneResources(planned_px=1, unwrap_method="snaphu"), "unwrap", full)
     assert multiscale.mem_mb < whole.mem_mb / 3
     assert R.SceneResources(planned_px=1, unwrap_method="snaphu").rule_model("unwrap") == "unwrap:snaphu"
