@@ -13,7 +13,7 @@ merged date's sidecar ("shape"), a TerraSAR-X folder's XML (numberOfRows × numb
 first IFD, a folder of rasters' largest (a pair's truth); the multilooked rasters for unwrap and geocode;
 bytes on disk / 4 (CInt16 samples) for unpack. JOB_MB / JOB_S: the Snakemake process around each cluster
 job (it parses the workflow: 131 MB peak RSS measured). `count`: pairs of images made one after the other
-(simulate_pair of a stack).
+(simulate_pair of a stack), or the pairs one job exports (mintpy: its geocoded rasters, each pair's).
 
 peak_mb and wall_s (`Curve`): piecewise linear through the step's measured peak RSS and wall time (2
 threads) at 2048 × 2048 (4.2 Mpx), 8192 × 4096 (34 Mpx), 16384 × 8192 (134 Mpx) and, for the steps
@@ -52,6 +52,9 @@ SAFETY_TIME = 1.3  # run times: measured on a 2-core laptop; nodes, disks and sh
 JOB_MB = 150  # the Snakemake process of a cluster job (parses the Snakefile): 131 MB peak RSS measured
 JOB_S = 30  # its start: imports, workflow parse, the step's own interpreter and numba's cached load
 MIN_RUNTIME_MIN = 5
+# geocoded grid / multilooked grid pixels (its lon/lat box around the footprint, at the looks' ground size):
+# 1.43 on the demo (819 × 811 over 682 × 682), 1.46 at full size (14776 × 10994 over 13333 × 8333)
+GEOCODED_PER_MULTILOOKED = 1.5
 PLANNED_SCENE_PX = 40000 * 25000  # a full-size StripMap scene (an IW date of three sub-swaths is ~0.9 Gpx)
 
 
@@ -89,7 +92,7 @@ class Curve:
 
 @dataclass(frozen=True)
 class RuleModel:
-    size: str  # what Mpx counts: scene (full-resolution image), multilooked, bytes (/4), simulated, none
+    size: str  # what Mpx counts: scene (full-resolution image), multilooked, geocoded, bytes (/4), simulated, none
     mem_mb: Curve
     time_s: Curve
     memory: str  # how the step's memory behaves (why its curve is steep or flat)
@@ -124,7 +127,7 @@ _MEASURED_MB = {
     "simulate_pair": ((DEMO, 836.8), (MID, 1476.8), (BIG, 2042.6), (FULL, 2400.8)),
     "unpack": ((2 * DEMO, 130.6), (2 * MID, 130.6), (2 * BIG, 130.7)),  # Mpx: bytes / 4, both polarisations
     "quicklook": ((DEMO, 264.2), (MID, 469.7), (BIG, 902.3), (FULL, 1545.6)),
-    "simulate_amplitude": ((DEMO, 355.0), (MID, 567.7), (BIG, 1295.9)),
+    "simulate_amplitude": ((DEMO, 355.0), (MID, 567.7), (BIG, 1295.9), (FULL, 2366.0)),
     "doppler0": ((DEMO, 197.8), (MID, 204.9), (BIG, 218.5), (FULL, 272.3)),
     # by blocks since fa772b2 (before, the whole truth in float64: 3150.6 MB at BIG)
     "compare_truth": ((DEMO, 203.1), (FULL, 1831.4)),
@@ -143,7 +146,7 @@ _MEASURED_S = {
     "simulate_pair": ((DEMO, 10.96), (MID, 198.32), (BIG, 1052.71), (FULL, 1846.88)),
     "unpack": ((2 * DEMO, 3.39), (2 * MID, 3.74), (2 * BIG, 1.39)),
     "quicklook": ((DEMO, 9.8), (MID, 4.67), (BIG, 7.8), (FULL, 10.11)),
-    "simulate_amplitude": ((DEMO, 71.22), (MID, 163.23), (BIG, 783.41)),
+    "simulate_amplitude": ((DEMO, 71.22), (MID, 163.23), (BIG, 783.41), (FULL, 1381.89)),
     "doppler0": ((DEMO, 10.86), (MID, 3.25), (BIG, 5.18), (FULL, 15.66)),
     "compare_truth": ((DEMO, 7.39), (MID, 6.49), (BIG, 22.17), (FULL, 60.51)),
     "unwrap:whole": ((DEMO_ML, 4.59), (SYNTH_ML, 144.6), (FULL_ML, 1203.55)),
@@ -196,6 +199,11 @@ MODELS: dict[str, RuleModel] = {
     "tops_merge": _plus(_COREGISTER, 0.0, 1.0, "blocks of lines of the merged grid, as coregister"),
     "tops_coregister": _plus(_COREGISTER, 9.0, 2.0, "blocks of lines, plus the whole master height raster for ESD"),
     "tops_grid": _fixed(1000, 10, "the merged grid's sidecar from the annotations"),
+    # the MintPy export of one pair: the demo's (819 × 811 geocoded, 278.7 MB, 2.47 s) and the full-size pair's
+    # (14776 × 10994, 2551.7 MB, 77.0 s), `dinsar run` 2026-12-02; Mpx: the largest geocoded LOS raster, the
+    # run time × the pairs (each is written block by block beside the others; the memory was measured with one)
+    "mintpy": RuleModel("geocoded", Curve.of((0.664, 278.7), (162.4, 2551.7)), Curve.of((0.664, 2.47), (162.4, 77.0)),
+                        "blocks of output rows, every pair's writers open: grows with the columns and the pairs"),
     # staging a COSMO-SkyMed file or a TerraSAR-X folder: a check (first and last lines) and a chunked copy.
     # Peak RSS 135.5 MB (1 MB CSK file) and 137.7 MB (135 MB, 8192 × 4096), 120.8 MB (TSX folder, 1 MB);
     # flat (the 2 MB between 1 and 135 MB is noise); the copies ran from the page cache (0.85 s for 135 MB):
@@ -429,6 +437,10 @@ class SceneResources:
         if size == "bytes":
             known = [b for b in map(disk_bytes, paths) if b]
             return (max(known) / 4 if known else 2 * self.planned_px) / 1e6, 1.0
+        if size == "geocoded":  # one raster per pair: the largest's pixels, and as many pairs as rasters
+            known = [px for px in map(image_pixels, paths) if px]
+            ml = self.planned_px // (self.looks[0] * self.looks[1])
+            return (max(known) if known else GEOCODED_PER_MULTILOOKED * ml) / 1e6, float(max(1, len(paths)))
         known = [px for px in map(image_pixels, paths) if px]
         if known:
             return max(known) / 1e6, 1.0

@@ -142,6 +142,21 @@ def test_staging_asks_a_constant_memory_and_time_with_the_bytes(tmp_path):
     assert res.request("stage_hdf5", [big], 2).runtime == 2 * R.MIN_RUNTIME_MIN
 
 
+def test_mintpy_asks_from_its_geocoded_rasters_and_pairs(tmp_path):
+    """The export's measured peaks (one pair: the demo 278.7 MB, the full-size pair 2551.7 MB / 77 s) are covered,
+    not doubled; its time grows with the pairs it writes."""
+    demo = _tiff_header(tmp_path / "demo_los.tif", 811, 819)
+    full = [_tiff_header(tmp_path / f"los{k}.tif", 14776, 10994) for k in range(6)]
+    res = R.SceneResources(planned_px=1)
+    small, one = res.request("mintpy", [demo]), res.request("mintpy", full[:1])
+    assert small.mem_mb < 1000 and small.runtime == R.MIN_RUNTIME_MIN
+    assert 2551.7 < one.mem_mb < 2 * 2551.7 and 77.0 < one.runtime * 60
+    six = res.request("mintpy", full)
+    assert six.mem_mb == one.mem_mb and six.runtime > one.runtime and six.runtime * 60 > 6 * 77.0
+    planned = R.SceneResources(planned_px=40000 * 25000).mpx("mintpy", [str(tmp_path / "not_yet.tif")])
+    assert planned[0] == pytest.approx(R.GEOCODED_PER_MULTILOOKED * 40000 * 25000 // 9 / 1e6) and planned[1] == 1.0
+
+
 def test_multiscale_unwrapping_needs_far_less_than_the_whole_image(scene):
     full = scene(40000, 25000)
     multiscale = _job(R.SceneResources(planned_px=1, unwrap_method="multiscale"), "unwrap", full)

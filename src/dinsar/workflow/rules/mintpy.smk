@@ -35,8 +35,8 @@ rule mintpy:
         site=SITE,
     threads: 2
     resources:
-        mem_mb=2000,
-        runtime=60,
+        mem_mb=RES.mem_mb("mintpy", "los"),
+        runtime=RES.runtime("mintpy", "los"),
     log:
         L.log("mintpy", "export"),
     benchmark:
