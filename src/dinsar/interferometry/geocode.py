@@ -125,8 +125,12 @@ def bilinear_many(rasters: np.ndarray, y: np.ndarray, x: np.ndarray) -> np.ndarr
 def radar_coordinates(product, dem, lon: np.ndarray, lat: np.ndarray, mlgrid: MultilookGrid):
     """(line, col) on the multilooked grid of ground points at lon/lat on the DEM, their ECEF positions
     and zero-Doppler times (s since the orbit's epoch; NaN where the orbit never sees them)."""
-    h = sample_dem(dem, lon.ravel(), lat.ravel())
-    xyz = geodetic_to_ecef(lon.ravel(), lat.ravel(), h)
+    return radar_coordinates_at(product, lon.ravel(), lat.ravel(), sample_dem(dem, lon.ravel(), lat.ravel()), mlgrid)
+
+
+def radar_coordinates_at(product, lon: np.ndarray, lat: np.ndarray, h: np.ndarray, mlgrid: MultilookGrid):
+    """radar_coordinates of ground points at given ellipsoidal heights h (m) instead of the DEM's."""
+    xyz = geodetic_to_ecef(lon, lat, h)
     g = product.radar_grid
     t, r = geo2rdr(product.orbit, g, xyz)
     line, col = mlgrid.to_multilooked(*g.pixel(t, r))

@@ -18,7 +18,6 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from dinsar.geometry.ellipsoid import geodetic_to_ecef
 from dinsar.geometry.multilook import MultilookGrid
 from dinsar.geometry.projection import sample_dem
 
@@ -33,13 +32,9 @@ def _coarse_index(n: int) -> np.ndarray:
 
 def _exact(product, lon, lat, h, mlgrid: MultilookGrid) -> np.ndarray:
     """(5, n): multilooked line, column and the LOS unit vector (east, north, up) of ground points."""
-    from dinsar.geometry.radar import geo2rdr
-    from dinsar.interferometry.geocode import los_enu
+    from dinsar.interferometry.geocode import los_enu, radar_coordinates_at
 
-    xyz = geodetic_to_ecef(lon, lat, h)
-    g = product.radar_grid
-    t, r = geo2rdr(product.orbit, g, xyz)
-    line, col = mlgrid.to_multilooked(*g.pixel(t, r))
+    line, col, xyz, t = radar_coordinates_at(product, lon, lat, h, mlgrid)
     return np.vstack([line, col, los_enu(product, xyz, lon, lat, t)])
 
 
