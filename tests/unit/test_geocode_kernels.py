@@ -44,3 +44,40 @@ def test_los_enu_kernel_matches_numpy():
     np.testing.assert_allclose(np.linalg.norm(got[:, 3:], axis=0), 1.0, atol=1e-12)
     t, _ = geo2rdr(p.orbit, p.radar_grid, xyz)
     np.testing.assert_array_equal(los_enu(p, xyz, lon, lat, t), got)  # given times: the same vectors
+
+
+def test_bilinear_many_matches_scipy_in_float32_and_float64():
+    from scipy.ndimage import map_coordinates
+
+    from dinsar.interferometry.geocode import bilinear_many
+
+    rng = np.random.default_rng(4)
+    rasters = rng.normal(size=(3, 40, 57))
+    y = rng.uniform(-2, 41, 3000)
+    x = rng.uniform(-2, 58, 3000)
+    inside = (y >= 0) & (y <= 39) & (x >= 0) & (x <= 56)
+    want = np.stack([map_coordinates(r, [y[inside], x[inside]], order=1) for r in rasters])
+    for dtype, atol in ((np.float64, 1e-12), (np.float32, 1e-6)):  # float32: its samples' rounding only
+        got = bilinear_many(rasters.astype(dtype), y, x)
+        assert np.isnan(got[:, ~inside]).all()
+        np.testing.assert_allclose(got[:, inside], want, rtol=0, atol=atol)
+
+
+def test_geocode_row_cache_reads_each_row_once_either_way():
+    from dinsar.steps.geocode import _RowCache
+
+    full = np.arange(2 * 100 * 7, dtype=np.float32).reshape(2, 100, 7)
+    for windows in ([(0, 30), (20, 55), (50, 80), (79, 100)], [(70, 100), (45, 80), (10, 50), (0, 12)],
+                    [(0, 10), (40, 60), (41, 59)]):
+        reads = []
+
+        def read(first, last, reads=reads):
+            reads.append((first, last))
+            return full[:, first:last].copy()
+
+        cache = _RowCache(read)
+        for first, last in windows:
+            np.testing.assert_array_equal(cache.get(first, last), full[:, first:last])
+        # every row read at most once, within the windows asked for
+        rows = np.concatenate([np.arange(a, b) for a, b in reads])
+        assert rows.size == np.unique(rows).size

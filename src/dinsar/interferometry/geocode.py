@@ -115,9 +115,11 @@ def _bilinear_many(rasters, y, x, out):
 
 
 def bilinear_many(rasters: np.ndarray, y: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """(bands, n) samples of (bands, ny, nx) rasters at fractional (y, x); NaN outside."""
+    """(bands, n) samples of (bands, ny, nx) rasters (float32 kept as it is, anything else as float64) at
+    fractional (y, x); NaN outside. The weights and sums are float64 either way."""
     out = np.empty((rasters.shape[0], y.size), dtype=np.float64)
-    _bilinear_many(np.ascontiguousarray(rasters, dtype=np.float64), np.ascontiguousarray(y, dtype=np.float64),
+    dtype = np.float32 if rasters.dtype == np.float32 else np.float64
+    _bilinear_many(np.ascontiguousarray(rasters, dtype=dtype), np.ascontiguousarray(y, dtype=np.float64),
                    np.ascontiguousarray(x, dtype=np.float64), out)
     return out
 
