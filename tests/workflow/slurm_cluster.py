@@ -111,12 +111,17 @@ def start(state: Path) -> list[subprocess.Popen]:
 
 
 def stop(started: list[subprocess.Popen]) -> None:
+    """End the daemons start() started and remove the configuration it wrote for them: left behind,
+    it makes every later Snakemake start on this machine wait ~9 s (the Slurm executor plugin runs
+    `scontrol show config` when it is imported, and scontrol waits for the stopped controller)."""
     for p in reversed(started):
         p.terminate()
         try:
             p.wait(timeout=20)
         except subprocess.TimeoutExpired:
             p.kill()
+    if started and CONF.exists() and MARK in CONF.read_text():
+        CONF.unlink()
 
 
 def jobs() -> list[dict[str, str]]:
