@@ -115,6 +115,8 @@ def run(args) -> None:
     cmd = [str(VENV_BIN / "dinsar"), "run", cfg.name, "--cores", "2"]
     if args.until:
         cmd += ["--until", args.until]
+    if args.set_threads:
+        cmd += ["--set-threads", *args.set_threads]
     stage = len(list(work.glob("stage*.json"))) + 1
     logs_before = set((work / ".snakemake" / "log").glob("*.snakemake.log"))
     uptime_before = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
@@ -479,6 +481,8 @@ def main(argv=None) -> None:
     r.add_argument("--work", required=True)
     r.add_argument("--timeout", type=float, default=1800)
     r.add_argument("--until", default=None)
+    r.add_argument("--set-threads", nargs="+", default=None, metavar="RULE=N",
+                   help="Snakemake's --set-threads (to measure another thread split than the rules')")
     r.add_argument("--box", nargs=4, type=float, metavar=("LONMIN", "LATMIN", "LONMAX", "LATMAX"),
                    help="tops.box: the site box (bursts and merged columns over it only)")
     p = sub.add_parser("profile")

@@ -19,7 +19,8 @@ rule dem_projection:
         orbits=INPUTS.orbits,
         dem_vertical=INPUTS.dem_vertical,
         geoid_dir=S.geoid_dir,
-    threads: 2
+    # IW: beside the master's tops_merge on few cores (Snakefile: side_by_side_threads); StripMap: alone
+    threads: SIDE_BY_SIDE_THREADS if INPUTS.iw else 2
     resources:
         mem_mb=RES.mem_mb("dem_projection", "safe"),
         runtime=RES.runtime("dem_projection", "safe"),

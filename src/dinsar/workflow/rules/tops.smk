@@ -38,7 +38,8 @@ rule tops_merge:
         pol=S.polarisation,
         orbits=INPUTS.orbits,
         opts=S.tops,
-    threads: 2
+    # beside dem_projection on few cores (Snakefile: side_by_side_threads)
+    threads: SIDE_BY_SIDE_THREADS
     resources:
         mem_mb=RES.mem_mb("tops_merge", "json"),
         runtime=RES.runtime("tops_merge", "json"),
