@@ -64,7 +64,8 @@ def _declared_resources() -> dict[str, tuple[int, tuple]]:
             name = re.match(r"\s*(?:rule|checkpoint) (\w+):", block)
             if not name:
                 continue
-            threads = re.search(r"^\s+threads:\s*(\d+)", block, re.M)
+            # SIDE_BY_SIDE_THREADS (Snakefile: side_by_side_threads) is 2 for a cluster job, which has its node
+            threads = re.search(r"^\s+threads:\s*(\d+|SIDE_BY_SIDE_THREADS\b)", block, re.M)
             mem = re.search(r'^\s+mem_mb=(?:(\d+)|RES\.mem_mb\("(\w+)"[^)]*\)),', block, re.M)
             runtime = re.search(r'^\s+runtime=(?:(\d+)|RES\.runtime\("(\w+)"[^)]*\)),', block, re.M)
             assert threads and mem and runtime, f"rule {name.group(1)} must declare threads, mem_mb, runtime"
@@ -75,7 +76,7 @@ def _declared_resources() -> dict[str, tuple[int, tuple]]:
                 spec = ("model", name.group(1))
             else:
                 spec = ("fixed", int(mem.group(1)), int(runtime.group(1)))
-            declared[name.group(1)] = (int(threads.group(1)), spec)
+            declared[name.group(1)] = (2 if threads.group(1) == "SIDE_BY_SIDE_THREADS" else int(threads.group(1)), spec)
     return declared
 
 
