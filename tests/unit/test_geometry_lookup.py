@@ -101,3 +101,57 @@ def test_interferogram_kernel_by_blocks_equals_the_whole():
     np.testing.assert_array_equal(np.concatenate(parts, axis=1), whole[:, :, :27])
     with pytest.raises(ValueError, match="do not frame"):
         interfere_multilook(m, s, phase, 3, 3)
+
+
+def test_columns_only_and_float32_heights_give_the_same_offsets(pair):
+    """What the interferogram asks (columns only, its float32 height band) is what the full call returns."""
+    m, s = pair
+    h = np.random.default_rng(5).uniform(0, 3000, (37, 700)).astype(np.float32)
+    h[3, 4] = np.nan
+    dl, dc = lookup.slave_offsets(m, s, 10, h.astype(np.float64))
+    none, dc32 = lookup.slave_offsets(m, s, 10, h, lines=False)
+    assert none is None and np.isfinite(dl).sum() == h.size - 1
+    np.testing.assert_array_equal(dc32, dc)
+
+
+def test_flattening_phase_is_the_two_ranges_difference(pair):
+    """Against 4π/λ (R_first(col + dc_first) - R_second(col + dc_second)) from RadarGrid.slant_range, with
+    the second grid sampled differently: within 1e-6 rad (the direct difference of two ~850 km ranges
+    rounds to ~1e-10 m, 2e-8 rad)."""
+    import dataclasses
+
+    from dinsar.interferometry.flattening import flattening_phase
+
+    m, s = pair
+    gm, gs = m.radar_grid, dataclasses.replace(s.radar_grid, range_sampling_rate_hz=s.radar_grid.range_sampling_rate_hz
+                                               * 0.9, near_range_time_s=s.radar_grid.near_range_time_s + 3e-7)
+    rng = np.random.default_rng(6)
+    dcs, dcf = rng.uniform(-40, 40, (2, 20, 900))
+    dcs[1, 2] = np.nan
+    cc = np.arange(900.0)
+    lam = gm.wavelength_m
+    want_master = 4 * np.pi / lam * (gm.slant_range(cc) - gs.slant_range(cc + dcs))
+    want_ref = 4 * np.pi / lam * (gm.slant_range(cc + dcf) - gs.slant_range(cc + dcs))
+    got_master = flattening_phase(gm, gs, lam, dcs.copy())
+    got_ref = flattening_phase(gm, gs, lam, dcs.copy(), dcf.copy())
+    assert np.isnan(got_master[1, 2]) and np.isnan(got_ref[1, 2])
+    np.testing.assert_allclose(got_master, want_master, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(got_ref, want_ref, rtol=0, atol=1e-6)
+    assert np.nanstd(want_ref) > 100  # the offsets and the sampling matter here
+
+
+def test_framed_reuses_its_array_and_clears_the_frame():
+    rng = np.random.default_rng(7)
+    a = (rng.standard_normal((50, 30)) + 1j).astype(np.complex64)
+
+    def read(r0, c0, nr, nc):
+        return a[r0:r0 + nr, c0:c0 + nc]
+
+    buf = None
+    for first, n in ((20, 20), (0, 20), (10, 20), (40, 10)):  # (0, 20) after (20, 20): its top row cleared
+        fresh = np.pad(a, 1)[first:first + n + 2, :30]  # 28 columns + the frame
+        got = framed(read, first, n, 28, a.shape, out=buf)
+        np.testing.assert_array_equal(got, fresh)
+        if buf is not None and buf.shape == got.shape:
+            assert got is buf
+        buf = got

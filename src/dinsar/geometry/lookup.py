@@ -33,20 +33,22 @@ def table_nodes(first: int, n: int, step: int, minimum: int = 2) -> np.ndarray:
     return np.linspace(first, first + max(n - 1, 1), k)
 
 
-def slave_offsets(master, slave, first: int, height: np.ndarray, residual=None, absolute: bool = False):
+def slave_offsets(master, slave, first: int, height: np.ndarray, residual=None, absolute: bool = False,
+                  lines: bool = True):
     """Slave line - master line and slave column - master column (float64, pixels) of the ground
     points seen by master lines first .. first + n - 1 (all columns) at heights `height` (n, cols);
     NaN where the height is NaN or the slave orbit does not see the point.
 
     residual: a dinsar.interferometry.grid.Residual added (per pixel, exactly); absolute: return
-    the slave line and column instead of the offsets.
+    the slave line and column instead of the offsets; lines=False: the columns only (the line
+    offsets are then None: the flattening phase needs only the range).
     """
     n, cols = height.shape
-    out_l = np.full((n, cols), np.nan)
+    out_l = np.full((n, cols), np.nan) if lines else np.empty((0, 0))
     out_c = np.full((n, cols), np.nan)
     finite = np.isfinite(height)
     if not finite.any():
-        return out_l, out_c
+        return (out_l if lines else None), out_c
     h_lo, h_hi = float(height[finite].min()), float(height[finite].max())
     h_mid, h_half = 0.5 * (h_lo + h_hi), max(0.5 * (h_hi - h_lo), 0.5)
     u = np.cos(np.pi * (2 * np.arange(LEVELS) + 1) / (2 * LEVELS))
@@ -66,15 +68,15 @@ def slave_offsets(master, slave, first: int, height: np.ndarray, residual=None, 
     else:
         res = (residual.degree, residual.scale, residual.coeff_line, residual.coeff_col)
     _evaluate(coef, rows[0], rows[1] - rows[0], j0, fc - j0, first,
-              np.ascontiguousarray(height, dtype=np.float64), h_mid, h_half, res[0], float(res[1][0]),
-              float(res[1][1]), np.asarray(res[2], np.float64), np.asarray(res[3], np.float64), absolute,
-              out_l, out_c)
-    return out_l, out_c
+              np.ascontiguousarray(height, dtype=np.float32 if height.dtype == np.float32 else np.float64), h_mid,
+              h_half, res[0], float(res[1][0]), float(res[1][1]), np.asarray(res[2], np.float64),
+              np.asarray(res[3], np.float64), absolute, lines, out_l, out_c)
+    return (out_l if lines else None), out_c
 
 
 @numba.njit(parallel=True, cache=True)
 def _evaluate(coef, row0, drow, j0, wx, first, height, h_mid, h_half, degree, scale_l, scale_c, res_l, res_c,
-              absolute, out_l, out_c):
+              absolute, lines, out_l, out_c):
     levels = coef.shape[3]
     last_cell = coef.shape[1] - 2
     for i in numba.prange(height.shape[0]):
@@ -117,7 +119,8 @@ def _evaluate(coef, row0, drow, j0, wx, first, height, h_mid, h_half, degree, sc
             if absolute:
                 vl += line
                 vc += j
-            out_l[i, j] = vl
+            if lines:
+                out_l[i, j] = vl
             out_c[i, j] = vc
 
 

@@ -31,13 +31,22 @@ def interfere_multilook(m: np.ndarray, s: np.ndarray, phase: np.ndarray, naz: in
     return out
 
 
-def framed(read, first: int, n: int, cols: int, image_shape: tuple[int, int]) -> np.ndarray:
+def framed(read, first: int, n: int, cols: int, image_shape: tuple[int, int], out: np.ndarray | None = None
+           ) -> np.ndarray:
     """Lines first .. first + n - 1, columns 0 .. cols - 1 of an image with one sample around them
-    (zeros outside the image), complex64; read(row0, col0, rows, ncols) reads a window."""
-    out = np.zeros((n + 2, cols + 2), np.complex64)
+    (zeros outside the image), complex64; read(row0, col0, rows, ncols) reads a window. out: the
+    previous block's array, filled again when its shape fits (a full-width block is ~100 MB: fresh
+    pages cost more than the copy)."""
+    if out is None or out.shape != (n + 2, cols + 2) or out.dtype != np.complex64:
+        out = np.empty((n + 2, cols + 2), np.complex64)
     r0, r1 = max(first - 1, 0), min(first + n + 1, image_shape[0])
     c1 = min(cols + 1, image_shape[1])
-    out[r0 - first + 1:r1 - first + 1, 1:c1 + 1] = read(r0, 0, r1 - r0, c1)
+    a, b = r0 - first + 1, r1 - first + 1
+    out[:a] = 0
+    out[b:] = 0
+    out[a:b, :1] = 0
+    out[a:b, c1 + 1:] = 0
+    out[a:b, 1:c1 + 1] = read(r0, 0, r1 - r0, c1)
     return out
 
 

@@ -15,6 +15,7 @@ from dinsar.geometry import lookup
 from dinsar.geometry.multilook import MultilookGrid
 from dinsar.geometry.radar import C
 from dinsar.interferometry import offsets
+from dinsar.interferometry.flattening import flattening_phase
 from dinsar.interferometry.grid import CoregistrationError, Residual, fit_residual, geometric_offsets
 from dinsar.interferometry.tops_resample import resample_burst
 from dinsar.io import atomic, describe, raster
@@ -222,7 +223,7 @@ def interferogram(master_safe, slave_safe, slave_coreg, height_tif, dst, looks=N
     block = max(naz, (BLOCK_LINES // naz) * naz)
     prof = raster.geotiff_profile(out_l, out_c, np.float32, count=4)
     width = out_c * nrg
-    cc = np.arange(width, dtype=np.float64)
+    mb = sb = None  # the framed blocks, their arrays reused from block to block
     with atomic.outputs(dst) as (tmp,), rasterio.open(tmp, "w", **prof) as w, \
             (raster.open_samples(reference_coreg) if reference_coreg else m.open()) as mr, \
             raster.open_samples(slave_coreg) as sr, rasterio.open(height_tif) as hr:
@@ -233,14 +234,12 @@ def interferogram(master_safe, slave_safe, slave_coreg, height_tif, dst, looks=N
             h = hr.read(1, window=Window(0, first, width, n))
             if filled:  # a height interpolated over a DEM hole: its topographic phase is a guess
                 h[hr.read(2, window=Window(0, first, width, n)) == 1] = np.nan
-            r_s = gs.slant_range(cc + lookup.slave_offsets(m, s, first, h)[1])
-            if ref is None:
-                r_m = gm.slant_range(cc)
-            else:
-                r_m = ref.radar_grid.slant_range(cc + lookup.slave_offsets(m, ref, first, h)[1])
-            flat = 4 * np.pi / wavelength * (r_m - r_s)
+            flat = flattening_phase(gm if ref is None else ref.radar_grid, gs, wavelength,
+                                    lookup.slave_offsets(m, s, first, h, lines=False)[1],
+                                    None if ref is None else lookup.slave_offsets(m, ref, first, h, lines=False)[1])
             mb, sb = (framed(lambda r0, c0, nr, nc, src=src: src.read(Window(c0, r0, nc, nr)),
-                             first, n, width, (lines, cols)) for src in (mr, sr))
+                             first, n, width, (lines, cols), out=buf)
+                      for src, buf in ((mr, mb), (sr, sb)))
             bands = interfere_multilook(mb, sb, flat, naz, nrg)
             w.write(bands, window=Window(0, first // naz, out_c, n // naz))
         describe.describe(w, "interferogram", INTERFEROGRAM_BANDS, pair_tags(ref or m, s),
