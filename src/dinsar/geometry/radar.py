@@ -39,6 +39,10 @@ class RadarGrid:
         """One-way slant range (m) of (fractional) column `col`."""
         return (self.near_range_time_s + np.asarray(col, dtype=np.float64) / self.range_sampling_rate_hz) * C / 2
 
+    def slant_range_coefficients(self) -> tuple[float, float]:
+        """(a, b): slant_range(col) = a + b · col, in m and m per column."""
+        return self.near_range_time_s * C / 2, C / (2 * self.range_sampling_rate_hz)
+
     def pixel(self, t, r):
         """(line, column) of azimuth time t and slant range r: the inverse of the two above."""
         return (t - self.first_line_s) / self.line_interval_s, (2 * r / C - self.near_range_time_s) * \

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from dinsar.geometry.radar import C
-
 
 def flattening_phase(first_grid, second_grid, wavelength: float, dc_second: np.ndarray,
                      dc_first: np.ndarray | None = None) -> np.ndarray:
@@ -13,13 +11,13 @@ def flattening_phase(first_grid, second_grid, wavelength: float, dc_second: np.n
     second image sees a master pixel's point at its column + dc_second, the first at the master column
     itself (dc_first None: the first is the master) or + dc_first (a stack's reference slave).
 
-    Each grid's slant range is a + b · column (RadarGrid.slant_range), so the phase is a per-column
+    Each grid's slant range is a + b · column (RadarGrid.slant_range_coefficients), so the phase is a per-column
     constant plus the offsets scaled: computed in dc_second's array (and dc_first's), no full-size
     temporaries, and without differencing two ~850 km ranges per pixel.
     """
     k = 4 * np.pi / wavelength
-    a1, b1 = first_grid.near_range_time_s * C / 2, C / (2 * first_grid.range_sampling_rate_hz)
-    a2, b2 = second_grid.near_range_time_s * C / 2, C / (2 * second_grid.range_sampling_rate_hz)
+    a1, b1 = first_grid.slant_range_coefficients()
+    a2, b2 = second_grid.slant_range_coefficients()
     cols = np.arange(dc_second.shape[1], dtype=np.float64)
     phase = dc_second
     phase *= -k * b2
